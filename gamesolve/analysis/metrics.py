@@ -1,0 +1,128 @@
+"""Convergence metrics of two-player games, evaluated at the current strategies.
+
+Every metric is a function ``metric(game, ...) -> float`` that leaves the
+game's strategies as it found them. :data:`METRICS` maps the names that
+``gs.solve(..., metrics=[...])`` accepts to these functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..core import Game
+from ..errors import GameError, IncompatibleSolverError, ShapeError
+
+__all__ = ["gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap", "METRICS"]
+
+
+def _sq_norm(tensors: Sequence[Tensor]) -> float:
+    return float(sum(float(t.detach().double().square().sum()) for t in tensors))
+
+
+def gradient_norm(game: Game) -> float:
+    """``||F(theta)||_2``, the norm of the simultaneous gradient
+    ``F = (grad_x loss_x, grad_y loss_y)`` (Mescheder et al. 2017)."""
+    gx, gy = game.simultaneous_gradient()
+    return math.sqrt(_sq_norm(gx) + _sq_norm(gy))
+
+
+def natural_residual(game: Game) -> float:
+    """``||theta - P(theta - F(theta))||_2``, the projected-gradient (natural)
+    residual; zero exactly at solutions of the variational inequality
+    ``<F(theta*), theta - theta*> >= 0`` (Facchinei & Pang 2003), and equal to
+    :func:`gradient_norm` on unconstrained domains."""
+    grads = game.simultaneous_gradient()
+    total = 0.0
+    with torch.no_grad():
+        for player, g in zip(game.players, grads):
+            total += _sq_norm([p - player.domain.project(p - gi) for p, gi in zip(player.params, g)])
+    return math.sqrt(total)
+
+
+def _as_tensors(strategy: Any) -> list[Tensor]:
+    if isinstance(strategy, Tensor):
+        return [strategy]
+    if isinstance(strategy, (list, tuple)) and all(isinstance(s, Tensor) for s in strategy):
+        return list(strategy)
+    return [torch.as_tensor(strategy)]
+
+
+def distance_to_equilibrium(game: Game, equilibrium: Sequence[Any] | None = None) -> float:
+    """``||theta - theta*||_2`` over both players, with ``theta*`` the given
+    equilibrium or the game's known ``game.equilibrium``."""
+    target = equilibrium if equilibrium is not None else game.equilibrium
+    if target is None:
+        raise GameError(f"{game.name} has no known equilibrium; pass equilibrium=(x*, y*)")
+    total = 0.0
+    for player, star in zip(game.players, target):
+        stars = _as_tensors(star)
+        if len(stars) != len(player.params) or any(s.shape != p.shape for s, p in zip(stars, player.params)):
+            raise ShapeError(
+                f"equilibrium strategy of player {player.name!r} has shapes {[tuple(s.shape) for s in stars]}, "
+                f"the player has {[tuple(p.shape) for p in player.params]}")
+        total += _sq_norm([p.detach() - s.to(p) for p, s in zip(player.params, stars)])
+    return math.sqrt(total)
+
+
+def duality_gap(game: Game, iterations: int = 100, bounds: bool = False) -> float | tuple[float, float]:
+    """``max_{y'} f(x, y') - min_{x'} f(x', y)`` of a zero-sum game on bounded domains.
+
+    Each inner problem is solved by Frank-Wolfe (step ``2 / (k + 2)``) with
+    the domains' linear minimisation oracles; the Frank-Wolfe gap
+    ``max_s <grad, s_k - s>`` certifies each inner optimum (Jaggi 2013), so the
+    returned value is an *upper* bound on the gap, exact for games linear in
+    each player (bilinear games reach it after one oracle call). With
+    ``bounds=True`` returns ``(lower, upper)``. Assumes ``f`` convex in ``x``
+    and concave in ``y``; the strategies are restored afterwards.
+    """
+    if not getattr(game, "zero_sum", False) or not hasattr(game, "value"):
+        raise IncompatibleSolverError(f"duality_gap needs a zero-sum game with value(); {game.name} is not one")
+    for player in game.players:
+        if not player.domain.bounded:
+            raise IncompatibleSolverError(
+                f"duality_gap needs bounded domains; player {player.name!r} lives in {player.domain!r} "
+                "(use gradient_norm or natural_residual instead)")
+    start = game.snapshot()
+    try:
+        sup_lo, sup_hi = _frank_wolfe(game, 1, iterations)
+        game.restore(start)
+        inf_lo, inf_hi = _frank_wolfe(game, 0, iterations)
+    finally:
+        game.restore(start)
+    lower, upper = max(sup_lo - inf_hi, 0.0), sup_hi - inf_lo
+    return (lower, upper) if bounds else upper
+
+
+def _frank_wolfe(game: Any, i: int, iterations: int) -> tuple[float, float]:
+    """Bounds ``(lo, hi)`` on ``min`` (i = 0) or ``max`` (i = 1) of ``f`` over player i."""
+    player, sign = game.players[i], (1.0 if i == 0 else -1.0)
+    best_value, best_bound = math.inf, -math.inf   # of sign * f, minimised
+    for k in range(iterations + 1):
+        f = sign * game.value().reshape(())
+        grads = torch.autograd.grad(f, player.params, allow_unused=True, materialize_grads=True)
+        with torch.no_grad():
+            vertices = [player.domain.lmo(g) for g in grads]
+            fw_gap = float(sum((g * (p - s)).sum() for g, p, s in zip(grads, player.params, vertices)))
+            best_value = min(best_value, float(f))
+            best_bound = max(best_bound, float(f) - fw_gap)
+            if fw_gap <= 1e-15 * max(1.0, abs(float(f))) or k == iterations:
+                break
+            gamma = 2.0 / (k + 2.0)
+            for p, s in zip(player.params, vertices):
+                p.mul_(1 - gamma).add_(s, alpha=gamma)
+    if i == 0:
+        return best_bound, best_value
+    return -best_value, -best_bound
+
+
+METRICS: dict[str, Callable[[Game], float]] = {
+    "distance": distance_to_equilibrium,
+    "gradient_norm": gradient_norm,
+    "natural_residual": natural_residual,
+    "duality_gap": duality_gap,
+}

@@ -1,0 +1,70 @@
+"""Exceptions raised by gamesolve.
+
+Every error the library raises on purpose is a :class:`GameError`, and its
+message says what was given, what was expected and what to do about it.
+The subclasses also derive from the matching builtin (``ValueError``,
+``TypeError``, ...) so that generic ``except ValueError`` code keeps working.
+"""
+
+from __future__ import annotations
+
+
+class GameError(Exception):
+    """Base class of every error gamesolve raises on purpose."""
+
+
+class ShapeError(GameError, ValueError):
+    """A tensor has the wrong shape: a loss that is not a scalar, players whose
+    strategies do not fit the loss, a payoff matrix that is not 2-D, ..."""
+
+
+class DomainError(GameError, ValueError):
+    """A strategy lies outside its player's domain, or a computation needs a
+    bounded domain (a duality gap, a linear minimisation oracle) and got an
+    unbounded one."""
+
+
+class NonFiniteError(GameError, FloatingPointError):
+    """A strategy, loss or gradient became NaN or infinite.
+
+    ``step`` is the solver step at which it was detected (``None`` when raised
+    before any step, e.g. for a non-finite initial strategy).
+    """
+
+    def __init__(self, message: str, step: int | None = None):
+        super().__init__(message)
+        self.step = step
+
+
+class InvalidParameterError(GameError, ValueError):
+    """A hyper-parameter is out of range: a negative step size, an unknown
+    option, a count that must be positive."""
+
+
+class IncompatibleSolverError(GameError, TypeError):
+    """A solver was paired with a game that lacks a capability it needs
+    (gradients, payoff matrices, best-response oracles, ...)."""
+
+
+class DegenerateGameError(GameError, ValueError):
+    """A method that is only correct on non-degenerate games met a degenerate
+    one and refuses rather than return an incomplete answer."""
+
+
+class UnknownNameError(GameError, KeyError):
+    """A game or solver name that no registry knows."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we do not
+        return str(self.args[0]) if self.args else ""
+
+
+__all__ = [
+    "GameError",
+    "ShapeError",
+    "DomainError",
+    "NonFiniteError",
+    "InvalidParameterError",
+    "IncompatibleSolverError",
+    "DegenerateGameError",
+    "UnknownNameError",
+]

@@ -1,0 +1,7 @@
+"""Solvers. Importing this package registers every solver by name."""
+
+from .gradient import GDA, OGDA, Extragradient, GradientSolver
+from .registry import SolverSpec, get_solver_spec, make_solver, register_solver, solver_names
+
+__all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver", "SolverSpec", "get_solver_spec", "make_solver",
+           "register_solver", "solver_names"]

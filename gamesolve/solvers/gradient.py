@@ -1,0 +1,401 @@
+"""Gradient solvers for differentiable two-player games.
+
+Each solver follows the simultaneous gradient ``F(theta) = (g_x, g_y)``
+(each player's gradient of its own loss, see :mod:`gamesolve.core`) and
+projects every player back onto its domain after every update. Update rules
+are per player: a step size ``lr`` (plain projected gradient steps) or an
+optimizer factory ``params -> torch.optim.Optimizer`` (Adam gives optimistic
+Adam / extra-Adam, NuPI gives PI-controlled multipliers, ...).
+
+A solver is a small object: ``step()`` performs one iteration and returns the
+metrics of the iterate it started from; ``state_dict()`` /
+``load_state_dict()`` capture everything needed to resume bit for bit (the
+strategies themselves live in the game: see ``Game.state_dict``).
+
+If a gradient or loss is NaN or infinite, ``step()`` raises
+:class:`~gamesolve.errors.NonFiniteError` and leaves the strategies at the
+iterate it started from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import torch
+from torch import Tensor
+
+from ..core import Game, Reals
+from ..errors import InvalidParameterError, NonFiniteError
+from .registry import check_capabilities, register_solver
+
+__all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver"]
+
+OptimizerFactory = Callable[[list[Tensor]], torch.optim.Optimizer]
+PerPlayer = Union[Any, Sequence[Any]]
+
+
+# --------------------------------------------------------------------------
+# per-player update rules
+# --------------------------------------------------------------------------
+
+
+class _StepSize:
+    """``theta <- theta - lr * d`` for a direction ``d``."""
+
+    linear = True
+
+    def __init__(self, lr: float):
+        self.lr = lr
+
+    def step(self, params: list[Tensor], direction: list[Tensor]) -> None:
+        with torch.no_grad():
+            torch._foreach_add_(params, direction, alpha=-self.lr)
+
+    def optimistic_step(self, params: list[Tensor], grads: list[Tensor], memory: list[Tensor] | None) -> list[Tensor]:
+        """``theta <- theta - lr (2 g_t - g_{t-1})``; returns ``g_t`` as the next memory."""
+        with torch.no_grad():
+            torch._foreach_add_(params, grads, alpha=-2 * self.lr)
+            torch._foreach_add_(params, grads if memory is None else memory, alpha=self.lr)
+        return grads
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        return None
+
+
+class _OptimizerRule:
+    """Delegate the update to a ``torch.optim.Optimizer`` fed with ``d`` as ``.grad``."""
+
+    linear = False
+
+    def __init__(self, optimizer: torch.optim.Optimizer, params: list[Tensor]):
+        self.optimizer = optimizer
+        self._params = params
+
+    def step(self, params: list[Tensor], direction: list[Tensor]) -> None:
+        for p, d in zip(params, direction):
+            p.grad = d
+        self.optimizer.step()
+        for p in params:
+            p.grad = None
+
+    def optimistic_step(self, params: list[Tensor], grads: list[Tensor], memory: list[Tensor] | None) -> list[Tensor]:
+        """Update-level optimism (Daskalakis et al. 2018, Optimistic Adam):
+        ``theta_{t+1} = theta_t + 2 u_t - u_{t-1}`` where ``u_t`` is the step the
+        optimizer proposes from ``g_t``; returns ``u_t`` as the next memory."""
+        with torch.no_grad():
+            start = [p.detach().clone() for p in params]
+            self.step(params, grads)
+            update = torch._foreach_sub(params, start)
+            if memory is not None:
+                torch._foreach_add_(params, update)
+                torch._foreach_sub_(params, memory)
+        return update
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.optimizer.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(state)
+
+
+def _per_player(value: PerPlayer, what: str, solver: str) -> tuple[Any, Any]:
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise InvalidParameterError(f"{solver}: give one {what} or one per player (2), got {len(value)}")
+        return value[0], value[1]
+    return value, value
+
+
+def _make_rules(game: Game, lr: PerPlayer | None, optimizers: PerPlayer | None, solver: str) -> list[Any]:
+    if lr is not None and optimizers is not None:
+        raise InvalidParameterError(f"{solver}: give lr or optimizers, not both (an optimizer carries its own lr)")
+    rules: list[Any] = []
+    if optimizers is not None:
+        for player, factory in zip(game.players, _per_player(optimizers, "optimizer factory", solver)):
+            if not callable(factory):
+                raise InvalidParameterError(
+                    f"{solver}: the optimizer for player {player.name!r} must be a factory "
+                    f"params -> torch.optim.Optimizer, got {factory!r}")
+            opt = factory(player.params)
+            if not isinstance(opt, torch.optim.Optimizer):
+                raise InvalidParameterError(
+                    f"{solver}: the optimizer factory for player {player.name!r} returned "
+                    f"{type(opt).__name__}, not a torch.optim.Optimizer")
+            rules.append(_OptimizerRule(opt, player.params))
+        return rules
+    for player, rate in zip(game.players, _per_player(0.01 if lr is None else lr, "step size", solver)):
+        try:
+            rate = float(rate)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                f"{solver}: step size for player {player.name!r} must be a number, got {rate!r}") from None
+        if not (rate > 0 and math.isfinite(rate)):
+            raise InvalidParameterError(
+                f"{solver}: step size for player {player.name!r} must be positive and finite, got {rate!r}")
+        rules.append(_StepSize(rate))
+    return rules
+
+
+# --------------------------------------------------------------------------
+# solvers
+# --------------------------------------------------------------------------
+
+
+class GradientSolver:
+    """Shared machinery: per-player rules, projection, metrics, state.
+
+    ``step()`` returns the metrics of the iterate it started from:
+    ``grad_norm`` = ||F(theta_t)||, ``residual`` = ||theta_t - P(theta_t - F(theta_t))||
+    (the projected-gradient / natural residual, equal to ``grad_norm`` on
+    unconstrained domains; ``gs.solve`` compares it with ``tol``) and each
+    player's loss as ``loss_<name>``.
+    """
+
+    requires = frozenset({"gradients"})
+    residual_key = "residual"
+
+    def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None):
+        check_capabilities(game, self.requires, type(self).__name__)
+        self.game = game
+        self.rules = _make_rules(game, lr, optimizers, type(self).__name__)
+        self.iteration = 0
+        self._params = [p.params for p in game.players]
+        self._constrained = [not isinstance(p.domain, Reals) for p in game.players]
+
+    # -- helpers ----------------------------------------------------------
+    def _metrics(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> dict[str, float]:
+        sq = [torch.stack(torch._foreach_norm(g)).square().sum() for g in grads]
+        res = []
+        for i, player in enumerate(self.game.players):
+            if self._constrained[i]:
+                with torch.no_grad():
+                    r = [p - player.domain.project(p - g) for p, g in zip(self._params[i], grads[i])]
+                res.append(torch.stack(torch._foreach_norm(r)).square().sum())
+            else:
+                res.append(sq[i])
+        vals = torch.stack([sq[0] + sq[1], res[0] + res[1], losses[0], losses[1]]).double().tolist()
+        out = {"grad_norm": math.sqrt(vals[0]), "residual": math.sqrt(vals[1]),
+               f"loss_{self.game.players[0].name}": vals[2], f"loss_{self.game.players[1].name}": vals[3]}
+        if not all(math.isfinite(v) for v in out.values()):
+            raise NonFiniteError(
+                f"{type(self).__name__}: non-finite loss or gradient at iteration {self.iteration} "
+                f"({', '.join(f'{k}={v:.4g}' for k, v in out.items())}); strategies left at the last finite iterate",
+                step=self.iteration)
+        return out
+
+    def _check_finite(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> None:
+        vals = torch.stack([*losses, *(torch.stack(torch._foreach_norm(g)).sum() for g in grads)])
+        if not bool(torch.isfinite(vals).all()):
+            raise NonFiniteError(
+                f"{type(self).__name__}: non-finite loss or gradient inside iteration {self.iteration}; "
+                "strategies left at the last finite iterate", step=self.iteration)
+
+    def _apply(self, i: int, direction: list[Tensor]) -> None:
+        self.rules[i].step(self._params[i], direction)
+        self.game.players[i].project_()
+
+    def _snapshot_into(self, buffers: list[Tensor] | None) -> list[Tensor]:
+        params = self.game.parameters()
+        if buffers is None:
+            buffers = [torch.empty_like(p) for p in params]
+        with torch.no_grad():
+            torch._foreach_copy_(buffers, [p.detach() for p in params])
+        return buffers
+
+    # -- protocol -----------------------------------------------------------
+    def step(self) -> dict[str, float]:
+        raise NotImplementedError
+
+    def strategies(self) -> tuple[Any, Any]:
+        return self.game.strategies()
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        return None
+
+    def state_dict(self) -> dict[str, Any]:
+        """Iteration count, per-player rule state and solver memory (not the strategies)."""
+        return {"iteration": self.iteration, "rules": [r.state_dict() for r in self.rules], **self._extra_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.iteration = int(state["iteration"])
+        for rule, s in zip(self.rules, state["rules"]):
+            rule.load_state_dict(s)
+        self._load_extra_state(state)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.game.name})"
+
+
+def _clone_memory(memory: list[list[Tensor] | None]) -> list[list[Tensor] | None]:
+    return [None if m is None else [t.detach().clone() for t in m] for m in memory]
+
+
+class GDA(GradientSolver):
+    """Gradient descent-ascent, simultaneous or alternating.
+
+    Simultaneous: ``theta_{t+1} = P(theta_t - eta F(theta_t))``.
+    Alternating (``alternating=True``): the players move in ``order``, each
+    taking ``k`` steps (``steps_per_player=k`` or ``(k_x, k_y)``) against the
+    other's latest strategy, e.g. ``x_{t+1} = P(x_t - eta_x g_x(x_t, y_t))``,
+    ``y_{t+1} = P(y_t - eta_y g_y(x_{t+1}, y_t))``. On bilinear games the
+    simultaneous iterates spiral out while the alternating ones stay bounded
+    (Gidel et al. 2019, "Negative momentum"; Bailey et al. 2020).
+    """
+
+    def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None,
+                 alternating: bool = False, steps_per_player: int | Sequence[int] = 1,
+                 order: Sequence[int] = (0, 1)):
+        super().__init__(game, lr, optimizers=optimizers)
+        self.alternating = bool(alternating)
+        ks = _per_player(steps_per_player, "step count", "GDA")
+        if not all(isinstance(k, int) and k >= 1 for k in ks):
+            raise InvalidParameterError(f"GDA: steps_per_player must be positive integers, got {steps_per_player!r}")
+        self.steps_per_player = (int(ks[0]), int(ks[1]))
+        if sorted(order) != [0, 1]:
+            raise InvalidParameterError(f"GDA: order must be (0, 1) or (1, 0), got {order!r}")
+        self.order = tuple(order)
+
+    def step(self) -> dict[str, float]:
+        ev = self.game.evaluate()
+        metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
+        if not self.alternating:
+            for i in (0, 1):
+                self._apply(i, ev.grads[i])  # type: ignore[arg-type]
+        else:
+            first = True
+            for i in self.order:
+                for _ in range(self.steps_per_player[i]):
+                    if first:
+                        grads, first = ev.grads[i], False
+                    else:
+                        inner = self.game.evaluate((i,))
+                        grads = inner.grads[i]
+                        self._check_finite(inner.losses, [grads])  # type: ignore[list-item]
+                    self._apply(i, grads)  # type: ignore[arg-type]
+        self.iteration += 1
+        return metrics
+
+
+class OGDA(GradientSolver):
+    """Optimistic gradient descent-ascent (Popov 1980; Daskalakis et al. 2018):
+
+        theta_{t+1} = P(theta_t - eta (2 F(theta_t) - F(theta_{t-1}))),  F(theta_{-1}) = F(theta_0).
+
+    With optimizer factories the optimism acts on the optimizer's proposed
+    update ``u_t``: ``theta_{t+1} = P(theta_t + 2 u_t - u_{t-1})`` (Optimistic
+    Adam of Daskalakis et al. 2018), which is the rule above for plain SGD.
+    """
+
+    def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None):
+        super().__init__(game, lr, optimizers=optimizers)
+        self.memory: list[list[Tensor] | None] = [None, None]
+
+    def step(self) -> dict[str, float]:
+        ev = self.game.evaluate()
+        metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
+        for i in (0, 1):
+            self.memory[i] = self.rules[i].optimistic_step(self._params[i], ev.grads[i], self.memory[i])
+            self.game.players[i].project_()
+        self.iteration += 1
+        return metrics
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"memory": _clone_memory(self.memory)}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        self.memory = _clone_memory(state["memory"])
+
+
+class Extragradient(GradientSolver):
+    """Extragradient (Korpelevich 1976), with optimizers extra-Adam (Gidel et al. 2019):
+
+        theta_{t+1/2} = P(theta_t - eta F(theta_t)),   theta_{t+1} = P(theta_t - eta F(theta_{t+1/2})).
+
+    ``past=True`` is extrapolation from the past (Popov 1980; Gidel et al.
+    2019), one gradient evaluation per step by reusing the last one:
+    ``theta_{t+1/2} = P(theta_t - eta F(theta_{t-1/2}))``, with
+    ``theta_{-1/2} = theta_0``. Its metrics are measured at the extrapolated
+    point ``theta_{t+1/2}``, the only point it evaluates.
+    With optimizers, both the extrapolation and the update advance the
+    optimizer's state, as in Gidel et al.'s ExtraAdam.
+    """
+
+    def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None,
+                 past: bool = False):
+        super().__init__(game, lr, optimizers=optimizers)
+        self.past = bool(past)
+        self.memory: list[list[Tensor] | None] = [None, None]
+        self._start: list[Tensor] | None = None
+
+    def _restore_start(self) -> None:
+        self.game.restore(self._start)  # type: ignore[arg-type]
+
+    def step(self) -> dict[str, float]:
+        if self.past and self.memory[0] is None:
+            ev0 = self.game.evaluate()
+            self._check_finite(ev0.losses, ev0.grads)  # type: ignore[arg-type]
+            self.memory = list(ev0.grads)
+        self._start = self._snapshot_into(self._start)
+        if self.past:
+            for i in (0, 1):
+                self._apply(i, self.memory[i])  # type: ignore[arg-type]
+            try:
+                ev = self.game.evaluate()
+                metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
+            except BaseException:
+                self._restore_start()
+                raise
+            self.memory = list(ev.grads)
+            self._restore_start()
+            for i in (0, 1):
+                self._apply(i, ev.grads[i])  # type: ignore[arg-type]
+        else:
+            ev = self.game.evaluate()
+            metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
+            for i in (0, 1):
+                self._apply(i, ev.grads[i])  # type: ignore[arg-type]
+            try:
+                mid = self.game.evaluate()
+                self._check_finite(mid.losses, mid.grads)  # type: ignore[arg-type]
+            except BaseException:
+                self._restore_start()
+                raise
+            self._restore_start()
+            for i in (0, 1):
+                self._apply(i, mid.grads[i])  # type: ignore[arg-type]
+        self.iteration += 1
+        return metrics
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"memory": _clone_memory(self.memory)}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        self.memory = _clone_memory(state["memory"])
+
+
+def _alternating_gda(game: Game, **params: Any) -> GDA:
+    return GDA(game, alternating=True, **params)
+
+
+def _past_extragradient(game: Game, **params: Any) -> Extragradient:
+    return Extragradient(game, past=True, **params)
+
+
+_G = frozenset({"gradients"})
+register_solver("gda", GDA, summary="simultaneous gradient descent-ascent", requires=_G, family="gradient")
+register_solver("alternating-gda", _alternating_gda, summary="alternating gradient descent-ascent",
+                requires=_G, family="gradient")
+register_solver("ogda", OGDA, summary="optimistic gradient descent-ascent (Daskalakis et al. 2018)",
+                requires=_G, family="gradient")
+register_solver("extragradient", Extragradient, summary="extragradient (Korpelevich 1976)",
+                requires=_G, family="gradient")
+register_solver("past-extragradient", _past_extragradient,
+                summary="extrapolation from the past (Popov 1980; Gidel et al. 2019)", requires=_G, family="gradient")
