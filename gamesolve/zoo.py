@@ -1,0 +1,95 @@
+"""The zoo's registry: ready-made games found through entry points.
+
+A zoo game is a module with ``make(**params) -> Game`` and a
+:class:`GameSpec` named ``SPEC``, declared in a distribution's
+``pyproject.toml``::
+
+    [project.entry-points."gamesolve.games"]
+    bilinear = "games.bilinear"
+
+The engine never imports the zoo itself; this module reads the entry-point
+group, so a user's own package adds games the same way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+from .errors import GameError, InvalidParameterError, UnknownNameError
+
+__all__ = ["GameSpec", "available_games", "game_spec", "make_game", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "gamesolve.games"
+
+
+@dataclass(frozen=True)
+class GameSpec:
+    """A zoo game's card.
+
+    ``params`` are the defaults of ``make``; ``equilibrium`` states the known
+    equilibrium or value in words; ``solver_params`` gives per-solver keyword
+    arguments for the default comparison (key ``"*"`` applies to every
+    solver); ``steps`` and ``tol`` are the comparison's budget; ``standard``
+    games are part of ``gamesolve compare``'s default grid.
+    """
+
+    name: str
+    family: str
+    summary: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    equilibrium: str = "unknown"
+    solver_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    steps: int = 1000
+    tol: float = 1e-8
+    standard: bool = True
+
+    def params_for(self, solver: str) -> dict[str, Any]:
+        """Keyword arguments for ``solver`` in the default comparison."""
+        return {**self.solver_params.get("*", {}), **self.solver_params.get(solver, {})}
+
+
+def _modules() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _load(name: str) -> ModuleType:
+    modules = _modules()
+    if name not in modules:
+        close = difflib.get_close_matches(name, list(modules), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known games: {', '.join(sorted(modules))}"
+        raise UnknownNameError(f"unknown game {name!r}{hint}")
+    return importlib.import_module(modules[name])
+
+
+def available_games() -> dict[str, GameSpec]:
+    """Every registered game's :class:`GameSpec`, by name."""
+    return {name: _load(name).SPEC for name in sorted(_modules())}
+
+
+def game_spec(name: str) -> GameSpec:
+    return _load(name).SPEC
+
+
+def make_game(name: str, **params: Any) -> Any:
+    """Build the zoo game ``name``; unknown parameters raise
+    :class:`InvalidParameterError` naming the ones it takes."""
+    module = _load(name)
+    accepted = inspect.signature(module.make).parameters
+    unknown = [k for k in params if k not in accepted]
+    if unknown:
+        raise InvalidParameterError(
+            f"game {name!r} has no parameter {', '.join(map(repr, unknown))}; it takes "
+            f"{', '.join(accepted) or 'no parameters'}")
+    try:
+        return module.make(**params)
+    except (TypeError, ValueError) as err:
+        if isinstance(err, GameError):
+            raise
+        raise InvalidParameterError(f"game {name!r}: bad parameters {params}: {err}") from err
