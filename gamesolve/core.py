@@ -208,15 +208,15 @@ class Player:
     ``strategy`` is a tensor (or array / list of numbers; defaults to float64),
     a sequence of tensors, or an ``nn.Module`` whose trainable parameters are
     the strategy. The strategy becomes leaf tensors that the solvers update in
-    place; ``domain`` (default :class:`Reals`) applies to every tensor and is
-    enforced by projection after every solver step.
+    place; ``domain`` (default :class:`Reals`) applies to every tensor, or give
+    one domain per tensor; it is enforced by projection after every solver step.
     """
 
     def __init__(
         self,
         name: str,
         strategy: StrategyLike,
-        domain: Domain | None = None,
+        domain: Domain | Sequence[Domain] | None = None,
         *,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
@@ -224,9 +224,6 @@ class Player:
         if not isinstance(name, str) or not name:
             raise GameError(f"a player needs a non-empty string name, got {name!r}")
         self.name = name
-        self.domain = domain if domain is not None else Reals()
-        if not isinstance(self.domain, Domain):
-            raise DomainError(f"player {name!r}: domain must be a gamesolve Domain, got {domain!r}")
         self.module: nn.Module | None = None
         if isinstance(strategy, nn.Module):
             if device is not None or dtype is not None:
@@ -242,19 +239,42 @@ class Player:
         else:
             self.params = [_as_leaf(strategy, device, dtype)]
             self.value = self.params[0]
-        for k, p in enumerate(self.params):
+        self.domains = self._domains(domain)
+        for k, (p, dom) in enumerate(zip(self.params, self.domains)):
+            where = "" if len(self.params) == 1 else f" (tensor {k})"
             bad = int((~torch.isfinite(p.detach())).sum())
             if bad:
-                where = "" if len(self.params) == 1 else f" (tensor {k})"
                 raise NonFiniteError(
                     f"player {name!r}: initial strategy{where} of shape {tuple(p.shape)} has "
                     f"{bad} non-finite entries; start from finite values"
                 )
-            if not self.domain.contains(p):
+            if not dom.contains(p):
                 raise DomainError(
-                    f"player {name!r}: initial strategy of shape {tuple(p.shape)} is outside "
-                    f"{self.domain!r}; start from a feasible point, e.g. domain.project(x0)"
+                    f"player {name!r}: initial strategy{where} of shape {tuple(p.shape)} is outside "
+                    f"{dom!r}; start from a feasible point, e.g. domain.project(x0)"
                 )
+
+    def _domains(self, domain: Domain | Sequence[Domain] | None) -> list[Domain]:
+        if domain is None:
+            domain = Reals()
+        domains = [domain] * len(self.params) if isinstance(domain, Domain) else list(domain)
+        if len(domains) != len(self.params) or not all(isinstance(d, Domain) for d in domains):
+            raise DomainError(
+                f"player {self.name!r}: domain must be a gamesolve Domain or one Domain per strategy tensor "
+                f"({len(self.params)}), got {domain!r}")
+        return domains
+
+    @property
+    def domain(self) -> Domain:
+        """The domain shared by all strategy tensors (see ``domains`` for per-tensor ones)."""
+        if any(d is not self.domains[0] for d in self.domains):
+            raise DomainError(f"player {self.name!r} has one domain per tensor; use player.domains")
+        return self.domains[0]
+
+    @property
+    def constrained(self) -> bool:
+        """Whether any strategy tensor lives in a domain other than :class:`Reals`."""
+        return any(not isinstance(d, Reals) for d in self.domains)
 
     @property
     def is_module(self) -> bool:
@@ -294,13 +314,14 @@ class Player:
                 p.copy_(s)
 
     def project_(self) -> None:
-        """Project every strategy tensor onto the domain, in place."""
-        for p in self.params:
-            self.domain.project_(p.data)
+        """Project every strategy tensor onto its domain, in place."""
+        for p, dom in zip(self.params, self.domains):
+            dom.project_(p.data)
 
     def __repr__(self) -> str:
         kind = type(self.module).__name__ if self.is_module else f"tensor{tuple(self.params[0].shape)}"
-        return f"Player({self.name!r}, {kind}, {self.domain!r})"
+        dom = self.domains[0] if all(d is self.domains[0] for d in self.domains) else self.domains
+        return f"Player({self.name!r}, {kind}, {dom!r})"
 
 
 # --------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def natural_residual(game: Game) -> float:
     total = 0.0
     with torch.no_grad():
         for player, g in zip(game.players, grads):
-            total += _sq_norm([p - player.domain.project(p - gi) for p, gi in zip(player.params, g)])
+            total += _sq_norm([p - d.project(p - gi) for p, d, gi in zip(player.params, player.domains, g)])
     return math.sqrt(total)
 
 
@@ -83,9 +83,9 @@ def duality_gap(game: Game, iterations: int = 100, bounds: bool = False) -> floa
     if not getattr(game, "zero_sum", False) or not hasattr(game, "value"):
         raise IncompatibleSolverError(f"duality_gap needs a zero-sum game with value(); {game.name} is not one")
     for player in game.players:
-        if not player.domain.bounded:
+        if not all(d.bounded for d in player.domains):
             raise IncompatibleSolverError(
-                f"duality_gap needs bounded domains; player {player.name!r} lives in {player.domain!r} "
+                f"duality_gap needs bounded domains; player {player.name!r} lives in {player.domains!r} "
                 "(use gradient_norm or natural_residual instead)")
     start = game.snapshot()
     try:
@@ -106,7 +106,7 @@ def _frank_wolfe(game: Any, i: int, iterations: int) -> tuple[float, float]:
         f = sign * game.value().reshape(())
         grads = torch.autograd.grad(f, player.params, allow_unused=True, materialize_grads=True)
         with torch.no_grad():
-            vertices = [player.domain.lmo(g) for g in grads]
+            vertices = [d.lmo(g) for d, g in zip(player.domains, grads)]
             fw_gap = float(sum((g * (p - s)).sum() for g, p, s in zip(grads, player.params, vertices)))
             best_value = min(best_value, float(f))
             best_bound = max(best_bound, float(f) - fw_gap)

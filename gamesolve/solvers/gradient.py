@@ -26,7 +26,7 @@ from typing import Any, Union
 import torch
 from torch import Tensor
 
-from ..core import Game, Reals
+from ..core import Game
 from ..errors import InvalidParameterError, NonFiniteError
 from .registry import check_capabilities, register_solver
 
@@ -165,7 +165,7 @@ class GradientSolver:
         self.rules = _make_rules(game, lr, optimizers, type(self).__name__)
         self.iteration = 0
         self._params = [p.params for p in game.players]
-        self._constrained = [not isinstance(p.domain, Reals) for p in game.players]
+        self._constrained = [p.constrained for p in game.players]
 
     # -- helpers ----------------------------------------------------------
     def _metrics(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> dict[str, float]:
@@ -174,7 +174,7 @@ class GradientSolver:
         for i, player in enumerate(self.game.players):
             if self._constrained[i]:
                 with torch.no_grad():
-                    r = [p - player.domain.project(p - g) for p, g in zip(self._params[i], grads[i])]
+                    r = [p - d.project(p - g) for p, d, g in zip(self._params[i], player.domains, grads[i])]
                 res.append(torch.stack(torch._foreach_norm(r)).square().sum())
             else:
                 res.append(sq[i])
