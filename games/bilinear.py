@@ -24,7 +24,7 @@ SPEC = GameSpec(
     summary="min_x max_y x^T A y with chosen singular values",
     params={"dim": 2, "singular_values": None, "A": None, "seed": 0, "scale": 1.0},
     equilibrium="(x*, y*) = (0, 0), value 0",
-    solver_params={"*": {"lr": 0.1}},
+    solver_params={"gradient": {"lr": 0.3}},
     steps=2000,
     tol=1e-8,
 )

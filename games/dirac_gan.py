@@ -28,7 +28,7 @@ SPEC = GameSpec(
     summary="Mescheder et al. 2018's 2-parameter GAN; standard / non-saturating / wgan loss, R1 gamma",
     params={"loss": "standard", "gamma": 0.0, "theta0": 1.0, "psi0": 1.0},
     equilibrium="(theta*, psi*) = (0, 0)",
-    solver_params={"*": {"lr": 0.1}},
+    solver_params={"gradient": {"lr": 0.5}},
     steps=2000,
 )
 

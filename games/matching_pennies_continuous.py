@@ -23,7 +23,7 @@ SPEC = GameSpec(
     summary="matching pennies as a bilinear game on two simplices",
     params={"x0": (0.8, 0.2), "y0": (0.3, 0.7)},
     equilibrium="x* = y* = (1/2, 1/2), value 0",
-    solver_params={"*": {"lr": 0.1}},
+    solver_params={"gradient": {"lr": 0.1}},
     steps=2000,
 )
 

@@ -22,7 +22,7 @@ SPEC = GameSpec(
     summary="mu_x/2 |x|^2 + x^T B y - mu_y/2 |y|^2, strongly convex-concave",
     params={"dim": 2, "mu_x": 1.0, "mu_y": 1.0, "coupling": 1.0, "seed": 0},
     equilibrium="(x*, y*) = (0, 0), value 0",
-    solver_params={"*": {"lr": 0.1}},
+    solver_params={"gradient": {"lr": 0.1}},
     steps=1000,
 )
 

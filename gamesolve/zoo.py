@@ -34,10 +34,11 @@ class GameSpec:
     """A zoo game's card.
 
     ``params`` are the defaults of ``make``; ``equilibrium`` states the known
-    equilibrium or value in words; ``solver_params`` gives per-solver keyword
-    arguments for the default comparison (key ``"*"`` applies to every
-    solver); ``steps`` and ``tol`` are the comparison's budget; ``standard``
-    games are part of ``gamesolve compare``'s default grid.
+    equilibrium or value in words; ``solver_params`` gives keyword arguments
+    for the default comparison, keyed by solver family (``"gradient"``,
+    ``"finite"``, ...) or by solver name (which wins); ``steps`` and ``tol``
+    are the comparison's budget; ``standard`` games are part of
+    ``gamesolve compare``'s default grid.
     """
 
     name: str
@@ -50,9 +51,9 @@ class GameSpec:
     tol: float = 1e-8
     standard: bool = True
 
-    def params_for(self, solver: str) -> dict[str, Any]:
-        """Keyword arguments for ``solver`` in the default comparison."""
-        return {**self.solver_params.get("*", {}), **self.solver_params.get(solver, {})}
+    def params_for(self, solver: str, family: str) -> dict[str, Any]:
+        """Keyword arguments for ``solver`` (of ``family``) in the default comparison."""
+        return {**self.solver_params.get(family, {}), **self.solver_params.get(solver, {})}
 
 
 def _modules() -> dict[str, str]:

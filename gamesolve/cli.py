@@ -1,0 +1,216 @@
+"""The ``gamesolve`` command.
+
+    gamesolve compare                     every solver on every standard zoo game
+    gamesolve games                       the zoo
+    gamesolve solvers                     the registered solvers
+    gamesolve solve GAME --solver NAME    one run, e.g. --param dim=4 --solver-param lr=0.05
+
+Unknown names and bad parameters print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .errors import GameError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A user error that the command reports in one line (exit status 2)."""
+
+
+def _parse_params(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
+    """``["k=v", ...]`` -> dict, values read as Python literals when they are one."""
+    out: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"{flag} expects key=value, got {item!r}")
+        try:
+            out[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            out[key] = raw
+    return out
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return "-" if math.isnan(v) else f"{v:.4g}"
+    return str(v)
+
+
+def _cmd_games(args: argparse.Namespace, console: Console) -> int:
+    from .zoo import available_games
+
+    table = Table(title="gamesolve games")
+    for col in ("name", "family", "summary", "known equilibrium", "default params"):
+        table.add_column(col, overflow="fold")
+    for name, spec in available_games().items():
+        params = ", ".join(f"{k}={v!r}" for k, v in spec.params.items())
+        table.add_row(name, spec.family, spec.summary, spec.equilibrium, params)
+    console.print(table)
+    return 0
+
+
+def _cmd_solvers(args: argparse.Namespace, console: Console) -> int:
+    from .solvers.registry import get_solver_spec, solver_names
+
+    table = Table(title="gamesolve solvers")
+    for col in ("name", "family", "needs", "summary"):
+        table.add_column(col, overflow="fold")
+    for name in solver_names():
+        spec = get_solver_spec(name)
+        table.add_row(name, spec.family, ", ".join(sorted(spec.requires)), spec.summary)
+    console.print(table)
+    return 0
+
+
+def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
+    from .solve import solve
+    from .solvers.registry import get_solver_spec
+    from .zoo import game_spec, make_game
+
+    spec = game_spec(args.game)
+    game = make_game(args.game, **_parse_params(args.param, "--param"))
+    solver = args.solver
+    params = {**spec.params_for(solver, get_solver_spec(solver).family),
+              **_parse_params(args.solver_param, "--solver-param")}
+    if args.lr is not None:
+        params["lr"] = args.lr
+    steps = spec.steps if args.steps is None else args.steps
+    tol = spec.tol if args.tol is None else args.tol
+    checkpoint = Path(args.out) / f"{args.game}-{solver}.ckpt" if args.checkpoint_every else None
+    result = solve(game, solver, steps=steps, tol=tol, seed=args.seed, progress=args.progress,
+                   on_nonfinite="report", checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
+                   **params)
+    console.print(f"[bold]{result.game}[/bold] with [bold]{result.solver}[/bold]: {result.reason} "
+                  f"({result.steps} steps, {result.wall_time:.3f} s)")
+    if result.value is not None:
+        console.print(f"value: {result.value:.10g}")
+    eqs = result.equilibria if result.equilibria else [result.strategies]
+    for k, eq in enumerate(eqs):
+        label = f"equilibrium {k + 1}" if result.equilibria else "strategies"
+        for player, strategy in zip(("player 1", "player 2"), eq):
+            console.print(f"  {label}, {player}: {_strategy_text(strategy)}")
+    traj = result.trajectory
+    if len(traj):
+        console.print("final metrics: " + ", ".join(f"{k}={_fmt(traj.last(k))}" for k in traj.keys()))
+    if args.out and len(traj):
+        path = traj.to_csv(Path(args.out) / f"{args.game}-{solver}.csv")
+        console.print(f"trajectory written to {path}")
+    if result.error is not None:
+        console.print(f"[red]{result.error}[/red]")
+        return 1
+    return 0
+
+
+def _strategy_text(strategy: Any, limit: int = 8) -> str:
+    import numpy as np
+    import torch
+
+    if isinstance(strategy, (list, tuple)):
+        n = sum(int(np.asarray(t.detach().cpu() if isinstance(t, torch.Tensor) else t).size) for t in strategy)
+        return f"{len(strategy)} tensors, {n} parameters"
+    arr = np.asarray(strategy.detach().cpu() if isinstance(strategy, torch.Tensor) else strategy, dtype=float)
+    flat = arr.reshape(-1)
+    text = np.array2string(flat[:limit], precision=6, separator=", ", suppress_small=True)
+    return text if flat.size <= limit else text[:-1] + f", ... ({flat.size} entries)]"
+
+
+def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    from .compare import compare
+
+    def on_row(row: Any) -> None:
+        if args.verbose:
+            console.print(f"  {row.game:<30} {row.solver:<22} {row.status:<10} {row.steps:>6} steps "
+                          f"{row.time:7.3f} s", highlight=False)
+
+    rows = compare(args.games or None, args.solvers or None, steps=args.steps, tol=args.tol, seed=args.seed,
+                   out=args.out, on_row=on_row)
+    table = Table(title="gamesolve compare")
+    for col in ("game", "solver", "status", "steps", "steps to tol", "final distance", "residual", "time (s)"):
+        table.add_column(col, justify="left" if col in ("game", "solver", "status") else "right")
+    for r in rows:
+        table.add_row(r.game, r.solver, r.status, str(r.steps), _fmt(r.steps_to_tol), _fmt(r.distance),
+                      _fmt(r.residual), f"{r.time:.3f}")
+    console.print(table)
+    console.print(f"report written to {Path(args.out).resolve()} (report.md, results.csv, plots/)")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
+    "compare": _cmd_compare,
+    "games": _cmd_games,
+    "solvers": _cmd_solvers,
+    "solve": _cmd_solve,
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise CommandError(message if self.prog == "gamesolve" else f"{self.prog.split()[-1]}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .compare import DEFAULT_OUT
+
+    parser = _Parser(prog="gamesolve", description="Two-player games: define, solve, compare, analyse.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("compare", help="every applicable solver on every standard zoo game")
+    p.add_argument("--games", nargs="*", help="zoo games (default: the standard ones)")
+    p.add_argument("--solvers", nargs="*", help="solver names (default: all registered)")
+    p.add_argument("--steps", type=int, help="step budget per run (default: each game's own)")
+    p.add_argument("--tol", type=float, help="tolerance (default: each game's own)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"report folder (default: ./{DEFAULT_OUT})")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each run as it finishes")
+
+    sub.add_parser("games", help="list the zoo")
+    sub.add_parser("solvers", help="list the solvers and what they need")
+
+    p = sub.add_parser("solve", help="run one solver on one zoo game")
+    p.add_argument("game")
+    p.add_argument("--solver", default="ogda")
+    p.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
+    p.add_argument("--solver-param", action="append", metavar="K=V", help="solver parameter (repeatable)")
+    p.add_argument("--lr", type=float, help="step size (shortcut for --solver-param lr=...)")
+    p.add_argument("--steps", type=int)
+    p.add_argument("--tol", type=float)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="folder for the trajectory CSV and checkpoints")
+    p.add_argument("--checkpoint-every", type=int, help="write a checkpoint every N steps under --out")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    try:
+        args = build_parser().parse_args(argv)
+        if getattr(args, "checkpoint_every", None) and not args.out:
+            raise CommandError("gamesolve solve: --checkpoint-every needs --out")
+        return COMMANDS[args.command](args, console)
+    except (CommandError, GameError) as e:
+        print(f"gamesolve: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gamesolve: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
