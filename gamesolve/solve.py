@@ -251,6 +251,16 @@ def solve(
             return None
         return flatten([p.detach() for p in params]).double().cpu().numpy()
 
+    def measure() -> dict[str, float]:
+        """The extra metrics at the current iterate, leaving the game's random stream untouched."""
+        rng = getattr(game, "generator", None)
+        state = rng.get_state() if rng is not None else None
+        try:
+            return {k: float(fn(game)) for k, fn in extra_metrics.items()}
+        finally:
+            if rng is not None:
+                rng.set_state(state)
+
     show = progress if progress is not None else (sys.stderr.isatty() and steps - step >= 100)
     bar = _Progress(bool(show), steps, step, f"{name} on {game_name}")
     converged, reason, error = False, f"reached the step budget ({steps})", None
@@ -258,7 +268,7 @@ def solve(
     try:
         with _deferred_interrupt() as interrupt:
             while step < steps:
-                row = {k: float(fn(game)) for k, fn in extra_metrics.items()} if step % log_every == 0 else {}
+                row = measure() if step % log_every == 0 else {}
                 here = point() if step % log_every == 0 else None
                 if params:
                     with torch.no_grad():
@@ -303,10 +313,10 @@ def solve(
     finally:
         bar.update(step, last, force=True)
         bar.close()
-    if extra_metrics and (len(trajectory) == 0 or trajectory.steps[-1] != step):
-        trajectory.append(step, {k: float(fn(game)) for k, fn in extra_metrics.items()}, point())
     if ckpt_path is not None:
         _save_checkpoint(ckpt_path, step, game, solver, trajectory)
+    if extra_metrics and (len(trajectory) == 0 or trajectory.steps[-1] != step):
+        trajectory.append(step, measure(), point())
     strategies = solver.strategies() if hasattr(solver, "strategies") else game.strategies()
     result = Result(strategies=tuple(strategies), trajectory=trajectory, converged=converged, reason=reason,
                     wall_time=time.perf_counter() - start_time, steps=step, solver=name, game=game_name,

@@ -20,15 +20,20 @@ from ..errors import GameError, IncompatibleSolverError, ShapeError
 __all__ = ["gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap", "METRICS"]
 
 
-def _sq_norm(tensors: Sequence[Tensor]) -> float:
-    return float(sum(float(t.detach().double().square().sum()) for t in tensors))
+def _norm(tensors: Sequence[Tensor]) -> float:
+    """The 2-norm of all entries together, without overflow for huge finite entries."""
+    flat = torch.cat([t.detach().reshape(-1).double() for t in tensors])
+    scale = float(flat.abs().max()) if flat.numel() else 0.0
+    if scale == 0.0 or not math.isfinite(scale):
+        return scale
+    return scale * float(torch.linalg.vector_norm(flat / scale))
 
 
 def gradient_norm(game: Game) -> float:
     """``||F(theta)||_2``, the norm of the simultaneous gradient
     ``F = (grad_x loss_x, grad_y loss_y)`` (Mescheder et al. 2017)."""
     gx, gy = game.simultaneous_gradient()
-    return math.sqrt(_sq_norm(gx) + _sq_norm(gy))
+    return _norm(gx + gy)
 
 
 def natural_residual(game: Game) -> float:
@@ -37,11 +42,9 @@ def natural_residual(game: Game) -> float:
     ``<F(theta*), theta - theta*> >= 0`` (Facchinei & Pang 2003), and equal to
     :func:`gradient_norm` on unconstrained domains."""
     grads = game.simultaneous_gradient()
-    total = 0.0
     with torch.no_grad():
-        for player, g in zip(game.players, grads):
-            total += _sq_norm([p - d.project(p - gi) for p, d, gi in zip(player.params, player.domains, g)])
-    return math.sqrt(total)
+        return _norm([p - d.project(p - gi) for player, g in zip(game.players, grads)
+                      for p, d, gi in zip(player.params, player.domains, g)])
 
 
 def _as_tensors(strategy: Any) -> list[Tensor]:
@@ -58,15 +61,15 @@ def distance_to_equilibrium(game: Game, equilibrium: Sequence[Any] | None = None
     target = equilibrium if equilibrium is not None else game.equilibrium
     if target is None:
         raise GameError(f"{game.name} has no known equilibrium; pass equilibrium=(x*, y*)")
-    total = 0.0
+    diffs = []
     for player, star in zip(game.players, target):
         stars = _as_tensors(star)
         if len(stars) != len(player.params) or any(s.shape != p.shape for s, p in zip(stars, player.params)):
             raise ShapeError(
                 f"equilibrium strategy of player {player.name!r} has shapes {[tuple(s.shape) for s in stars]}, "
                 f"the player has {[tuple(p.shape) for p in player.params]}")
-        total += _sq_norm([p.detach() - s.to(p) for p, s in zip(player.params, stars)])
-    return math.sqrt(total)
+        diffs += [p.detach() - s.to(p) for p, s in zip(player.params, stars)]
+    return _norm(diffs)
 
 
 def duality_gap(game: Game, iterations: int = 100, bounds: bool = False) -> float | tuple[float, float]:

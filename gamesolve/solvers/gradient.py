@@ -19,6 +19,7 @@ iterate it started from.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, Union
@@ -97,10 +98,12 @@ class _OptimizerRule:
         return update
 
     def state_dict(self) -> dict[str, Any]:
-        return self.optimizer.state_dict()
+        # a snapshot: torch returns live references to the optimizer's buffers
+        return copy.deepcopy(self.optimizer.state_dict())
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.optimizer.load_state_dict(state)
+        # torch may keep the given tensors as its buffers; never share them with the caller
+        self.optimizer.load_state_dict(copy.deepcopy(state))
 
 
 def _per_player(value: PerPlayer, what: str, solver: str) -> tuple[Any, Any]:
@@ -181,18 +184,19 @@ class GradientSolver:
         vals = torch.stack([sq[0] + sq[1], res[0] + res[1], losses[0], losses[1]]).double().tolist()
         out = {"grad_norm": math.sqrt(vals[0]), "residual": math.sqrt(vals[1]),
                f"loss_{self.game.players[0].name}": vals[2], f"loss_{self.game.players[1].name}": vals[3]}
-        if not all(math.isfinite(v) for v in out.values()):
-            raise NonFiniteError(
-                f"{type(self).__name__}: non-finite loss or gradient at iteration {self.iteration} "
-                f"({', '.join(f'{k}={v:.4g}' for k, v in out.items())}); strategies left at the last finite iterate",
-                step=self.iteration)
+        if not all(math.isfinite(v) for v in vals):
+            self._check_finite(losses, grads)  # a real NaN/inf raises; a mere overflow of the norm does not
         return out
 
     def _check_finite(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> None:
-        vals = torch.stack([*losses, *(torch.stack(torch._foreach_norm(g)).sum() for g in grads)])
+        """Raise :class:`NonFiniteError` if a loss or gradient entry is NaN or infinite."""
+        vals = torch.stack([*losses, *(torch.stack(torch._foreach_norm(g, math.inf)).max() for g in grads)])
         if not bool(torch.isfinite(vals).all()):
+            named = ", ".join(f"{n}={v:.4g}" for n, v in zip(
+                [f"loss_{p.name}" for p in self.game.players] + [f"max|grad_{p.name}|" for p in self.game.players],
+                vals.tolist()))
             raise NonFiniteError(
-                f"{type(self).__name__}: non-finite loss or gradient inside iteration {self.iteration}; "
+                f"{type(self).__name__}: non-finite loss or gradient at iteration {self.iteration} ({named}); "
                 "strategies left at the last finite iterate", step=self.iteration)
 
     def _apply(self, i: int, direction: list[Tensor]) -> None:
@@ -221,7 +225,8 @@ class GradientSolver:
         return None
 
     def state_dict(self) -> dict[str, Any]:
-        """Iteration count, per-player rule state and solver memory (not the strategies)."""
+        """A snapshot of the iteration count, per-player rule state and solver
+        memory (not the strategies, which the game's ``state_dict`` holds)."""
         return {"iteration": self.iteration, "rules": [r.state_dict() for r in self.rules], **self._extra_state()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -1,0 +1,188 @@
+"""Gradient solvers against the theory of linear(ised) games."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import gamesolve as gs
+from games import bilinear, dirac_gan
+
+S = [0.5, 0.8, 1.0]   # singular values of the coupling matrix
+ETA = 0.2
+
+
+def _bilinear(seed=0):
+    return bilinear.make(dim=3, singular_values=S, seed=seed)
+
+
+def _distances(game, solver, steps):
+    return gs.solve(game, solver, steps=steps, progress=False).trajectory["distance"]
+
+
+def _log_rate(d, start, stop):
+    """Per-step contraction factor fitted on log d over [start, stop)."""
+    t = np.arange(start, stop)
+    slope = np.polyfit(t, np.log(d[start:stop]), 1)[0]
+    return math.exp(slope)
+
+
+def _linear_field(A):
+    """F(z) = J z for f = x^T A y: F = (A y, -A^T x)."""
+    n = A.shape[0]
+    J = np.zeros((2 * n, 2 * n))
+    J[:n, n:] = A
+    J[n:, :n] = -A.T
+    return J
+
+
+def _rho(M):
+    return float(np.abs(np.linalg.eigvals(M)).max())
+
+
+def test_simultaneous_gda_grows_by_the_predicted_factor():
+    game = _bilinear()
+    d = _distances(game, gs.GDA(game, lr=ETA), 400)
+    predicted = math.sqrt(1 + ETA ** 2 * max(S) ** 2)
+    measured = d[-1] / d[-2]
+    assert abs(measured / predicted - 1) < 0.01
+    assert d[-1] > 10 * d[0]
+
+
+def test_alternating_gda_stays_bounded():
+    game = _bilinear()
+    d = _distances(game, gs.GDA(game, lr=ETA, alternating=True), 5000)
+    assert d.max() < 2.0 * d[0]
+    assert d[-1] > 0.3 * d[0]   # ... and does not converge either
+
+
+@pytest.mark.parametrize("name", ["ogda", "extragradient"])
+def test_ogda_and_extragradient_converge_at_the_spectral_rate(name):
+    game = _bilinear()
+    A = game.A.numpy()
+    J = _linear_field(A)
+    I = np.eye(J.shape[0])
+    if name == "extragradient":
+        solver = gs.Extragradient(game, lr=ETA)
+        rho = _rho(I - ETA * J + ETA ** 2 * J @ J)
+        # closed form per singular value: sqrt(1 - eta^2 s^2 + eta^4 s^4), slowest at the smallest s here
+        assert abs(rho - max(math.sqrt(1 - ETA ** 2 * s ** 2 + ETA ** 4 * s ** 4) for s in S)) < 1e-12
+    else:
+        solver = gs.OGDA(game, lr=ETA)
+        companion = np.block([[I - 2 * ETA * J, ETA * J], [I, np.zeros_like(I)]])
+        rho = _rho(companion)
+    d = _distances(game, solver, 1500)
+    measured = _log_rate(d, 500, 1500)
+    assert rho < 1 and measured < 1
+    assert abs(math.log(measured) / math.log(rho) - 1) < 0.05
+
+
+def _reference(name, A, z0, eta, steps):
+    """The update rules written out in numpy on F(z) = J z."""
+    J = _linear_field(A)
+    F = lambda z: J @ z  # noqa: E731
+    z, out = z0.copy(), [z0.copy()]
+    prev = F(z)          # OGDA: g_{-1} = g_0; past-EG: F(theta_{-1/2}) = F(theta_0)
+    for _ in range(steps):
+        if name == "gda":
+            z = z - eta * F(z)
+        elif name == "ogda":
+            g = F(z)
+            z, prev = z - eta * (2 * g - prev), g
+        elif name == "extragradient":
+            z = z - eta * F(z - eta * F(z))
+        elif name == "past-extragradient":
+            half = z - eta * prev
+            prev = F(half)
+            z = z - eta * prev
+        out.append(z.copy())
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", ["gda", "ogda", "extragradient", "past-extragradient"])
+def test_solvers_follow_their_update_rule(name):
+    game = _bilinear()
+    z0 = torch.cat([p.detach() for p in game.parameters()]).numpy()
+    ref = _reference(name, game.A.numpy(), z0, ETA, 40)
+    res = gs.solve(game, name, steps=40, lr=ETA, record_strategies=True, progress=False)
+    assert np.abs(res.trajectory.points - ref).max() < 1e-12
+
+
+@pytest.mark.parametrize("solver", [gs.OGDA, gs.Extragradient, gs.GDA])
+def test_sgd_optimizer_factory_reproduces_the_step_size_rule(solver):
+    """Update-level optimism / extra-steps through a torch optimizer reduce to the lr rule for SGD."""
+    g1, g2 = _bilinear(), _bilinear()
+    gs.solve(g1, solver(g1, lr=ETA), steps=30, progress=False)
+    gs.solve(g2, solver(g2, optimizers=lambda p: torch.optim.SGD(p, lr=ETA)), steps=30, progress=False)
+    for a, b in zip(g1.parameters(), g2.parameters()):
+        assert torch.allclose(a, b, atol=1e-12)
+
+
+def _dirac_H(gamma, fp):
+    """Jacobian of F = (d_theta V, -d_psi V) at (0, 0) for V = f(psi theta) - gamma/2 psi^2."""
+    return np.array([[0.0, fp], [-fp, gamma]])
+
+
+def test_dirac_gan_jacobian_from_autograd_matches_closed_form():
+    game = dirac_gan.make(gamma=0.3, theta0=0.0, psi0=0.0)
+    params = game.parameters()
+    gx, gy = game.simultaneous_gradient(create_graph=True)
+    F = torch.stack([gx[0], gy[0]])
+    H = torch.stack([torch.stack(torch.autograd.grad(Fi, params, retain_graph=True)) for Fi in F]).numpy()
+    assert np.allclose(H, _dirac_H(0.3, 0.5), atol=1e-12)
+
+
+def test_dirac_gan_simultaneous_spirals_out_alternating_cycles_r1_converges():
+    game = dirac_gan.make()
+    d_sim = gs.solve(game, gs.GDA(game, lr=0.1), steps=3000, progress=False).trajectory["distance"]
+    assert np.all(np.diff(d_sim) > 0)          # every step moves away
+    assert d_sim[-1] > 2 * d_sim[0]
+    game = dirac_gan.make()
+    d_alt = gs.solve(game, gs.GDA(game, lr=0.1, alternating=True), steps=3000, progress=False).trajectory["distance"]
+    assert 0.5 * d_alt[0] < d_alt.min() and d_alt.max() < 2 * d_alt[0]
+    game = dirac_gan.make(gamma=0.3)
+    d_r1 = gs.solve(game, gs.GDA(game, lr=0.1), steps=3000, progress=False).trajectory["distance"]
+    assert d_r1[-1] < 1e-6
+
+
+@pytest.mark.parametrize("gamma", [0.3, 1.5])
+def test_dirac_gan_local_rate_matches_update_jacobian(gamma):
+    eta = 0.1
+    game = dirac_gan.make(gamma=gamma, theta0=1e-3, psi0=1e-3)
+    d = _distances(game, gs.GDA(game, lr=eta), 600)
+    rho = _rho(np.eye(2) - eta * _dirac_H(gamma, 0.5))
+    measured = _log_rate(d, 200, 600)
+    assert abs(math.log(measured) / math.log(rho) - 1) < 0.02
+
+
+def test_projected_solvers_stay_on_the_simplex_and_converge():
+    from games import matching_pennies_continuous as mp
+    for name in ("ogda", "extragradient"):
+        game = mp.make()
+        res = gs.solve(game, name, lr=0.1, steps=3000, tol=1e-9, progress=False)
+        x, y = res.strategies
+        assert res.converged
+        assert abs(float(x.sum()) - 1) < 1e-12 and float(x.min()) >= 0 and float(y.min()) >= 0
+        assert gs.distance_to_equilibrium(game) < 1e-8
+
+
+def test_optimistic_adam_approaches_the_saddle_of_a_quadratic_game():
+    from games import quadratic
+    game = quadratic.make()
+    start = gs.distance_to_equilibrium(game)
+    gs.solve(game, gs.OGDA(game, optimizers=lambda p: torch.optim.Adam(p, lr=0.003, betas=(0.5, 0.9))),
+             steps=3000, progress=False)
+    assert gs.distance_to_equilibrium(game) < 0.01 * start
+
+
+def test_alternating_order_and_steps_per_player():
+    """k discriminator steps: with order (1, 0) and k_y = 3, y moves three times before x once."""
+    A = torch.eye(1, dtype=torch.float64)
+    x = gs.Player("x", [1.0])
+    y = gs.Player("y", [0.0])
+    game = gs.ZeroSumGame(lambda x, y: x @ A @ y, x, y)
+    gs.GDA(game, lr=0.5, alternating=True, steps_per_player=(1, 3), order=(1, 0)).step()
+    # y ascends on f = x y: y <- y + 0.5 x three times (x = 1): y = 1.5; then x <- x - 0.5 y = 0.25
+    assert float(y.params[0].detach()) == pytest.approx(1.5)
+    assert float(x.params[0].detach()) == pytest.approx(0.25)
