@@ -448,7 +448,7 @@ class Game:
         for player, loss in zip(self.players, raw):
             loss = _scalar(loss, repr(player.name))
             if not bool(torch.isfinite(loss.detach())):
-                raise NonFiniteError(f"{self.name}: the loss of player {player.name!r} is {float(loss)} "
+                raise NonFiniteError(f"{self.name}: the loss of player {player.name!r} is {float(loss.detach())} "
                                      "at the initial strategies")
 
     # -- strategies and state ---------------------------------------------
