@@ -1,0 +1,27 @@
+"""The README's two set-up commands are what CI runs and what a newcomer copies."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bash_blocks(text):
+    blocks, inside, current = [], False, []
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if inside:
+                blocks.append("\n".join(current))
+            inside, current = (not inside and line.strip() == "```bash"), []
+        elif inside:
+            current.append(line)
+    return blocks
+
+
+def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
+    blocks = _bash_blocks((ROOT / "README.md").read_text())
+    assert len(blocks) == 2
+    main_job, tests = blocks
+    assert "gamesolve compare" in main_job and "torch==2.13.0" in main_job
+    assert "pytest" in tests
+    ci_lines = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln and not ln.startswith(("#", "set ", "cd "))]
+    assert ci_lines == [tests]
