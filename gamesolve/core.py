@@ -39,6 +39,7 @@ __all__ = [
     "Evaluation",
     "flatten",
     "unflatten",
+    "all_finite",
 ]
 
 
@@ -240,6 +241,7 @@ class Player:
             self.params = [_as_leaf(strategy, device, dtype)]
             self.value = self.params[0]
         self.domains = self._domains(domain)
+        self._projected = [(p, d) for p, d in zip(self.params, self.domains) if not isinstance(d, Reals)]
         for k, (p, dom) in enumerate(zip(self.params, self.domains)):
             where = "" if len(self.params) == 1 else f" (tensor {k})"
             bad = int((~torch.isfinite(p.detach())).sum())
@@ -274,7 +276,7 @@ class Player:
     @property
     def constrained(self) -> bool:
         """Whether any strategy tensor lives in a domain other than :class:`Reals`."""
-        return any(not isinstance(d, Reals) for d in self.domains)
+        return bool(self._projected)
 
     @property
     def is_module(self) -> bool:
@@ -315,7 +317,7 @@ class Player:
 
     def project_(self) -> None:
         """Project every strategy tensor onto its domain, in place."""
-        for p, dom in zip(self.params, self.domains):
+        for p, dom in self._projected:
             dom.project_(p.data)
 
     def __repr__(self) -> str:
@@ -351,6 +353,21 @@ def unflatten(vector: Tensor, like: Sequence[Tensor]) -> list[Tensor]:
     if k != vector.numel():
         raise ShapeError(f"vector of length {vector.numel()} does not fit tensors totalling {k} entries")
     return out
+
+
+def all_finite(tensors: Sequence[Tensor]) -> bool:
+    """Whether every entry of every tensor is finite.
+
+    Fast path: one fused 2-norm per tensor; only when a norm is not finite
+    (a NaN/inf entry, or merely an overflowing sum of squares) are the entries
+    checked one by one.
+    """
+    tensors = [t.detach() for t in tensors]
+    if not tensors:
+        return True
+    if bool(torch.isfinite(torch.stack(torch._foreach_norm(tensors))).all()):
+        return True
+    return all(bool(torch.isfinite(t).all()) for t in tensors)
 
 
 def _scalar(loss: Any, who: str) -> Tensor:
@@ -534,7 +551,7 @@ class ZeroSumGame(Game):
         k = 0
         for i, n in zip(players, sizes):
             block = flat[k:k + n]
-            grads[i] = block if i == 0 else [-g for g in block]
+            grads[i] = block if i == 0 else list(torch._foreach_neg(block))
             k += n
         f = f.detach()
         return Evaluation((f, -f), (grads[0], grads[1]))

@@ -26,7 +26,7 @@ import torch
 
 from .analysis.metrics import METRICS
 from .analysis.trajectory import Trajectory
-from .core import flatten
+from .core import all_finite, flatten
 from .errors import GameError, InvalidParameterError, NonFiniteError
 from .solvers.registry import make_solver
 
@@ -151,12 +151,6 @@ def _save_checkpoint(path: Path, step: int, game: Any, solver: Any, trajectory: 
     os.replace(tmp, path)
 
 
-def _all_finite(params: Sequence[torch.Tensor]) -> bool:
-    if not params:
-        return True
-    return bool(torch.isfinite(torch.stack(torch._foreach_norm(list(params), float("inf")))).all())
-
-
 def solve(
     game: Any,
     solver: Any,
@@ -244,7 +238,17 @@ def solve(
         step = int(state["step"])
 
     params = list(game.parameters()) if hasattr(game, "parameters") else []
-    snapshot = [torch.empty_like(p) for p in params]
+    # the iterates before the last two steps, so that a NaN/inf never costs the last finite state
+    buffers = [[torch.empty_like(p) for p in params] for _ in range(2)]
+    first = step
+
+    def last_finite(at: int) -> int:
+        """Put the strategies back at the latest finite iterate <= ``at`` we still hold; return its step."""
+        game.restore(buffers[at % 2])
+        if all_finite(params) or at == first:
+            return at
+        game.restore(buffers[(at - 1) % 2])
+        return at - 1
 
     def point() -> np.ndarray | None:
         if not record_strategies or not params:
@@ -272,18 +276,12 @@ def solve(
                 here = point() if step % log_every == 0 else None
                 if params:
                     with torch.no_grad():
-                        torch._foreach_copy_(snapshot, [p.detach() for p in params])
+                        torch._foreach_copy_(buffers[step % 2], [p.detach() for p in params])
                 try:
                     info = solver.step() or {}
                 except NonFiniteError as err:
-                    game.restore(snapshot) if params else None
-                    error = NonFiniteError(f"{err} (step {step})", step=step)
-                    reason = "non-finite values"
-                    break
-                if params and not _all_finite(params):
-                    game.restore(snapshot)
-                    error = NonFiniteError(f"{name}: the strategies became non-finite at step {step}; "
-                                           "restored the last finite iterate (lower the step size)", step=step)
+                    step = last_finite(step) if params else step
+                    error = NonFiniteError(f"{err}; the run keeps the finite iterate of step {step}", step=step)
                     reason = "non-finite values"
                     break
                 last = {**info, **row}
@@ -308,11 +306,16 @@ def solve(
                 if interrupt["hit"]:
                     reason = f"interrupted at step {step}"
                     break
-                if ckpt_path is not None and checkpoint_every and step % checkpoint_every == 0:
+                if ckpt_path is not None and checkpoint_every and step % checkpoint_every == 0 and all_finite(params):
                     _save_checkpoint(ckpt_path, step, game, solver, trajectory)
     finally:
         bar.update(step, last, force=True)
         bar.close()
+    if error is None and step > first and params and not all_finite(params):
+        step = last_finite(step - 1)
+        error = NonFiniteError(f"{name}: the strategies overflowed in the last step; the run keeps the finite "
+                               f"iterate of step {step} (lower the step size)", step=step)
+        reason = "non-finite values"
     if ckpt_path is not None:
         _save_checkpoint(ckpt_path, step, game, solver, trajectory)
     if extra_metrics and (len(trajectory) == 0 or trajectory.steps[-1] != step):
