@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,12 +45,6 @@ def _parse_params(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
     return out
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return "-" if math.isnan(v) else f"{v:.4g}"
-    return str(v)
-
-
 def _cmd_games(args: argparse.Namespace, console: Console) -> int:
     from .zoo import available_games
 
@@ -79,6 +72,7 @@ def _cmd_solvers(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
+    from .compare import format_value
     from .solve import solve
     from .solvers.registry import get_solver_spec
     from .zoo import game_spec, make_game
@@ -107,7 +101,7 @@ def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
             console.print(f"  {label}, {player}: {_strategy_text(strategy)}")
     traj = result.trajectory
     if len(traj):
-        console.print("final metrics: " + ", ".join(f"{k}={_fmt(traj.last(k))}" for k in traj.keys()))
+        console.print("final metrics: " + ", ".join(f"{k}={format_value(traj.last(k))}" for k in traj.keys()))
     if args.out and len(traj):
         path = traj.to_csv(Path(args.out) / f"{args.game}-{solver}.csv")
         console.print(f"trajectory written to {path}")
@@ -131,7 +125,7 @@ def _strategy_text(strategy: Any, limit: int = 8) -> str:
 
 
 def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    from .compare import compare
+    from .compare import compare, format_value
 
     def on_row(row: Any) -> None:
         if args.verbose:
@@ -144,8 +138,8 @@ def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
     for col in ("game", "solver", "status", "steps", "steps to tol", "final distance", "residual", "time (s)"):
         table.add_column(col, justify="left" if col in ("game", "solver", "status") else "right")
     for r in rows:
-        table.add_row(r.game, r.solver, r.status, str(r.steps), _fmt(r.steps_to_tol), _fmt(r.distance),
-                      _fmt(r.residual), f"{r.time:.3f}")
+        table.add_row(r.game, r.solver, r.status, str(r.steps), format_value(r.steps_to_tol), format_value(r.distance),
+                      format_value(r.residual), f"{r.time:.3f}")
     console.print(table)
     console.print(f"report written to {Path(args.out).resolve()} (report.md, results.csv, plots/)")
     return 0

@@ -15,15 +15,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .analysis.trajectory import Trajectory
 from .errors import GameError, IncompatibleSolverError
 from .solve import solve
 from .solvers.registry import get_solver_spec, solver_names
 from .zoo import available_games, game_spec, make_game
 
-__all__ = ["Row", "compare", "write_report", "DEFAULT_OUT"]
+__all__ = ["Row", "compare", "write_report", "format_value", "DEFAULT_OUT"]
 
 DEFAULT_OUT = "gamesolve-report"
 
@@ -126,8 +124,8 @@ def write_report(rows: Sequence[Row], trajectories: dict[str, dict[str, Trajecto
              "| game | solver | status | steps | steps to tol | final distance | residual | time (s) |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r.game} | {r.solver} | {r.status} | {r.steps} | {_fmt(r.steps_to_tol)} | "
-                     f"{_fmt(r.distance)} | {_fmt(r.residual)} | {r.time:.3f} |")
+        lines.append(f"| {r.game} | {r.solver} | {r.status} | {r.steps} | {format_value(r.steps_to_tol)} | "
+                     f"{format_value(r.distance)} | {format_value(r.residual)} | {r.time:.3f} |")
     lines.append("")
     for game, trajs in trajectories.items():
         metric = "distance" if any("distance" in t for t in trajs.values()) else "residual"
@@ -139,7 +137,8 @@ def write_report(rows: Sequence[Row], trajectories: dict[str, dict[str, Trajecto
     return out
 
 
-def _fmt(v: float) -> str:
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+def format_value(v: float) -> str:
+    """``-`` for missing values, integers without decimals, else 3 significant digits."""
+    if not math.isfinite(v):
         return "-"
-    return f"{v:.3g}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v)}" if np.isfinite(v) else "-"
+    return f"{int(v)}" if float(v).is_integer() else f"{v:.3g}"
