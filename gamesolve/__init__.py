@@ -10,7 +10,7 @@ and analyse saddle-point convergence numerically.
 
 from .analysis.metrics import distance_to_equilibrium, duality_gap, gradient_norm, natural_residual
 from .analysis.trajectory import Trajectory
-from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, NonNegative, Player, Reals, Simplex,
+from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, Masked, NonNegative, Player, Reals, Simplex,
                    ZeroSumGame)
 from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
                      NonFiniteError, ShapeError, UnknownNameError)
@@ -20,7 +20,7 @@ from .solvers import GDA, OGDA, Extragradient, get_solver_spec, make_solver, sol
 __version__ = "0.1.0"
 
 __all__ = [
-    "Player", "Domain", "Reals", "NonNegative", "Simplex", "Box", "Game", "ZeroSumGame", "GeneralSumGame",
+    "Player", "Domain", "Reals", "NonNegative", "Simplex", "Box", "Masked", "Game", "ZeroSumGame", "GeneralSumGame",
     "Evaluation",
     "GDA", "OGDA", "Extragradient", "solve", "Result", "SolveState", "Trajectory",
     "make_solver", "solver_names", "get_solver_spec",

@@ -32,6 +32,7 @@ __all__ = [
     "NonNegative",
     "Box",
     "Simplex",
+    "Masked",
     "Player",
     "Game",
     "ZeroSumGame",
@@ -184,6 +185,47 @@ class Simplex(Domain):
         return "Simplex()" if self.radius == 1.0 else f"Simplex(radius={self.radius})"
 
 
+class Masked(Domain):
+    """The coordinate subspace ``{s : s = m * s}`` of a 0/1 ``mask`` ``m``;
+    ``project(t) = m * t``.
+
+    Pruning is this projection: a pruned network is a player whose weight
+    tensors live in ``Masked`` domains, so every solver keeps pruned weights at
+    zero after every update, extrapolations included (see
+    :mod:`gamesolve.pruning`).
+    """
+
+    def __init__(self, mask: Tensor):
+        mask = torch.as_tensor(mask)
+        if not bool(((mask == 0) | (mask == 1)).all()):
+            raise DomainError("a Masked domain needs a 0/1 (or boolean) mask")
+        self.mask = mask.detach().bool()
+        self._factor = self.mask.double()   # the mask as numbers, cached in the strategy's device and dtype
+
+    def _factor_like(self, t: Tensor) -> Tensor:
+        if t.shape != self.mask.shape:
+            raise ShapeError(f"mask of shape {tuple(self.mask.shape)} does not fit a strategy of shape "
+                             f"{tuple(t.shape)}")
+        if self._factor.device != t.device or self._factor.dtype != t.dtype:
+            self._factor = self.mask.to(device=t.device, dtype=t.dtype)
+        return self._factor
+
+    def project(self, t: Tensor) -> Tensor:
+        return t * self._factor_like(t)
+
+    def project_(self, t: Tensor) -> None:
+        with torch.no_grad():
+            t.mul_(self._factor_like(t))
+
+    @property
+    def density(self) -> float:
+        """The fraction of coordinates left free."""
+        return float(self.mask.float().mean()) if self.mask.numel() else 1.0
+
+    def __repr__(self) -> str:
+        return f"Masked({tuple(self.mask.shape)}, density={self.density:.3g})"
+
+
 # --------------------------------------------------------------------------
 # Players
 # --------------------------------------------------------------------------
@@ -240,23 +282,25 @@ class Player:
         else:
             self.params = [_as_leaf(strategy, device, dtype)]
             self.value = self.params[0]
-        self.domains = self._domains(domain)
-        self._projected = [(p, d) for p, d in zip(self.params, self.domains) if not isinstance(d, Reals)]
-        for k, (p, dom) in enumerate(zip(self.params, self.domains)):
-            where = "" if len(self.params) == 1 else f" (tensor {k})"
+        for k, p in enumerate(self.params):
             bad = int((~torch.isfinite(p.detach())).sum())
             if bad:
                 raise NonFiniteError(
-                    f"player {name!r}: initial strategy{where} of shape {tuple(p.shape)} has "
+                    f"player {name!r}: initial strategy{self._where(k)} of shape {tuple(p.shape)} has "
                     f"{bad} non-finite entries; start from finite values"
                 )
-            if not dom.contains(p):
-                raise DomainError(
-                    f"player {name!r}: initial strategy{where} of shape {tuple(p.shape)} is outside "
-                    f"{dom!r}; start from a feasible point, e.g. domain.project(x0)"
-                )
+        self.set_domains(domain, project=False)
 
-    def _domains(self, domain: Domain | Sequence[Domain] | None) -> list[Domain]:
+    def _where(self, k: int) -> str:
+        return "" if len(self.params) == 1 else f" (tensor {k})"
+
+    def set_domains(self, domain: Domain | Sequence[Domain] | None, *, project: bool = True) -> None:
+        """Give the strategy a new domain (one for all tensors, or one per tensor).
+
+        With ``project=True`` the strategy is projected onto it (e.g. pruning:
+        :class:`Masked` domains zero the pruned weights); with ``project=False``
+        it must already lie in it, else :class:`DomainError`.
+        """
         if domain is None:
             domain = Reals()
         domains = [domain] * len(self.params) if isinstance(domain, Domain) else list(domain)
@@ -264,7 +308,16 @@ class Player:
             raise DomainError(
                 f"player {self.name!r}: domain must be a gamesolve Domain or one Domain per strategy tensor "
                 f"({len(self.params)}), got {domain!r}")
-        return domains
+        for k, (p, dom) in enumerate(zip(self.params, domains)):
+            if project:
+                dom.project_(p.data)
+            elif not dom.contains(p):
+                raise DomainError(
+                    f"player {self.name!r}: initial strategy{self._where(k)} of shape {tuple(p.shape)} is outside "
+                    f"{dom!r}; start from a feasible point, e.g. domain.project(x0)"
+                )
+        self.domains = domains
+        self._projected = [(p, d) for p, d in zip(self.params, domains) if not isinstance(d, Reals)]
 
     @property
     def domain(self) -> Domain:
