@@ -14,14 +14,17 @@ from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, Masked, NonNeg
                    ZeroSumGame)
 from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
                      NonFiniteError, ShapeError, UnknownNameError)
+from .mixed import MixedExtension
 from .solve import Result, SolveState, solve
 from .solvers import GDA, OGDA, Extragradient, get_solver_spec, make_solver, solver_names
+from .solvers.oracle import GradientOracle
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Player", "Domain", "Reals", "NonNegative", "Simplex", "Box", "Masked", "Game", "ZeroSumGame", "GeneralSumGame",
     "Evaluation",
+    "MixedExtension", "GradientOracle",
     "GDA", "OGDA", "Extragradient", "solve", "Result", "SolveState", "Trajectory",
     "make_solver", "solver_names", "get_solver_spec",
     "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap",
