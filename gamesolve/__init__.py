@@ -8,6 +8,7 @@ and analyse saddle-point convergence numerically.
     result = gs.solve(game, gs.OGDA(game, lr=0.05), steps=2000, tol=1e-8)
 """
 
+from .analysis import spectral
 from .analysis.metrics import distance_to_equilibrium, duality_gap, gradient_norm, natural_residual
 from .analysis.trajectory import Trajectory
 from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, Masked, NonNegative, Player, Reals, Simplex,
@@ -17,6 +18,7 @@ from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSo
 from .mixed import MixedExtension
 from .solve import Result, SolveState, solve
 from .solvers import GDA, OGDA, Extragradient, get_solver_spec, make_solver, solver_names
+from .solvers import CGD, SGA, ConsensusOptimization, Lookahead
 from .solvers.oracle import GradientOracle
 
 __version__ = "0.1.0"
@@ -27,6 +29,7 @@ __all__ = [
     "MixedExtension", "GradientOracle",
     "GDA", "OGDA", "Extragradient", "solve", "Result", "SolveState", "Trajectory",
     "make_solver", "solver_names", "get_solver_spec",
+    "ConsensusOptimization", "SGA", "CGD", "Lookahead", "spectral",
     "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap",
     "GameError", "ShapeError", "DomainError", "NonFiniteError", "InvalidParameterError",
     "IncompatibleSolverError", "DegenerateGameError", "UnknownNameError",

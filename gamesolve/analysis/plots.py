@@ -49,3 +49,102 @@ def convergence_plot(trajectories: Mapping[str, Trajectory], metric: str, *, ax:
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------
+# figures of the convergence analysis (gamesolve.analysis.spectral)
+# --------------------------------------------------------------------------
+
+from collections.abc import Callable, Sequence  # noqa: E402
+
+from matplotlib.colors import LogNorm  # noqa: E402
+
+__all__ += ["phase_portrait", "stability_region_plot", "spectrum_plot"]
+
+
+def phase_portrait(field: Callable[[np.ndarray], np.ndarray], xlim: tuple[float, float], ylim: tuple[float, float],
+                   trajectories: Mapping[str, np.ndarray] | None = None, *, ax: Axes | None = None,
+                   density: int = 21, fixed_point: Sequence[float] | None = None, labels: tuple[str, str] = ("x", "y"),
+                   title: str | None = None) -> Figure:
+    """The flow ``-F`` of a game with one scalar per player (arrows on a
+    ``density x density`` grid; gradient play moves along them), with labelled
+    trajectories (arrays of shape ``(steps, 2)``, e.g. ``result.trajectory.points``)
+    and an optional fixed point. ``field`` maps points ``(m, 2)`` to ``F``
+    (``gamesolve.analysis.spectral.vector_field(game)``)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 5))
+    else:
+        fig = ax.figure
+    gx, gy = np.meshgrid(np.linspace(*xlim, density), np.linspace(*ylim, density))
+    F = np.asarray(field(np.column_stack([gx.ravel(), gy.ravel()])), dtype=float).reshape(-1, 2)
+    u, v = -F[:, 0].reshape(gx.shape), -F[:, 1].reshape(gx.shape)
+    speed = np.hypot(u, v)
+    ax.quiver(gx, gy, u / np.where(speed > 0, speed, 1), v / np.where(speed > 0, speed, 1), speed, cmap="Greys",
+              alpha=0.6, angles="xy", pivot="mid")
+    for label, pts in (trajectories or {}).items():
+        pts = np.asarray(pts, dtype=float)
+        ax.plot(pts[:, 0], pts[:, 1], lw=1.3, label=label)
+        ax.plot(pts[0, 0], pts[0, 1], "o", ms=4, color=ax.lines[-1].get_color())
+    if fixed_point is not None:
+        ax.plot(*fixed_point, "k*", ms=10, label="fixed point")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if title:
+        ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def stability_region_plot(eta_x: np.ndarray, eta_y: np.ndarray, radius: np.ndarray, *, ax: Axes | None = None,
+                          title: str | None = None) -> Figure:
+    """The spectral radius of a linearised update over step sizes
+    ``(eta_x, eta_y)`` (``radius[i, j]`` at ``(eta_x[j], eta_y[i])``, as from
+    ``gamesolve.analysis.spectral.stability_grid``) on log axes, with the
+    contour ``rho = 1`` bounding the stable region."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    else:
+        fig = ax.figure
+    rho = np.asarray(radius, dtype=float)
+    finite = rho[np.isfinite(rho) & (rho > 0)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.5, 2.0)
+    mesh = ax.pcolormesh(eta_x, eta_y, rho, shading="auto", cmap="RdYlGn_r",
+                         norm=LogNorm(vmin=min(lo, 0.99), vmax=max(hi, 1.01)))
+    fig.colorbar(mesh, ax=ax, label="spectral radius")
+    if finite.size and lo < 1 < hi:
+        ax.contour(eta_x, eta_y, rho, levels=[1.0], colors="k", linewidths=1.2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("eta_x")
+    ax.set_ylabel("eta_y")
+    ax.set_title(title or "stable where spectral radius < 1 (black contour)")
+    fig.tight_layout()
+    return fig
+
+
+def spectrum_plot(values: Mapping[str, np.ndarray], *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Eigenvalues in the complex plane, one labelled set per entry (e.g.
+    the game Jacobian's; gradient play is stable when all lie right of the
+    imaginary axis)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 4.5))
+    else:
+        fig = ax.figure
+    for label, vals in values.items():
+        vals = np.asarray(vals, dtype=complex)
+        ax.scatter(vals.real, vals.imag, s=18, label=label)
+    ax.axvline(0.0, color="k", lw=0.8)
+    ax.axhline(0.0, color="k", lw=0.5, alpha=0.5)
+    ax.set_xlabel("real part")
+    ax.set_ylabel("imaginary part")
+    if title:
+        ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -102,3 +102,181 @@ class Trajectory:
 
     def __repr__(self) -> str:
         return f"Trajectory({len(self)} steps; {', '.join(self._data)})"
+
+
+# --------------------------------------------------------------------------
+# convergence diagnostics of recorded runs: rates, rotation, divergence,
+# path angle. Each takes plain arrays (``trajectory[metric]``,
+# ``trajectory.points``) and returns numbers.
+# --------------------------------------------------------------------------
+
+from collections.abc import Callable  # noqa: E402
+from typing import NamedTuple  # noqa: E402
+
+from numpy.typing import ArrayLike  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from ..errors import InvalidParameterError, ShapeError  # noqa: E402
+
+__all__ += ["RateFit", "linear_rate", "rotation_angles", "oscillation_period", "Divergence", "detect_divergence",
+            "PathAngle", "path_angle"]
+
+
+class RateFit(NamedTuple):
+    """A fitted per-step factor ``rate`` (``v_t ~ C rate^t``) with the
+    ``confidence`` interval ``[low, high]`` of the fit, and ``count`` points used."""
+
+    rate: float
+    low: float
+    high: float
+    confidence: float
+    count: int
+
+
+def linear_rate(values: ArrayLike, steps: ArrayLike | None = None, *, start: int = 0, stop: int | None = None,
+                confidence: float = 0.95) -> RateFit:
+    """The linear (geometric) rate of a positive sequence, e.g. distances to
+    the equilibrium: least squares on ``log v_t = a + t log(rate)``; the
+    interval is ``exp(slope +- t_{(1+c)/2, m-2} se(slope))`` with Student's
+    ``t`` quantile for ``m`` points. ``steps`` default to ``0, 1, ...``;
+    ``[start:stop]`` selects the window; non-positive or non-finite values are
+    left out. ``rate < 1`` converges, ``> 1`` diverges."""
+    v = np.asarray(values, dtype=float)
+    t = np.arange(v.size, dtype=float) if steps is None else np.asarray(steps, dtype=float)
+    if t.shape != v.shape:
+        raise ShapeError(f"linear_rate: {v.size} values but {t.size} steps")
+    v, t = v[start:stop], t[start:stop]
+    keep = np.isfinite(v) & (v > 0)
+    v, t = v[keep], t[keep]
+    if v.size < 3:
+        raise InvalidParameterError(f"linear_rate needs at least 3 positive finite values in the window, got {v.size}")
+    if not 0 < confidence < 1:
+        raise InvalidParameterError(f"linear_rate: confidence must be in (0, 1), got {confidence!r}")
+    fit = stats.linregress(t, np.log(v))
+    half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 2)) * float(fit.stderr)
+    return RateFit(math.exp(fit.slope), math.exp(fit.slope - half), math.exp(fit.slope + half), confidence, int(v.size))
+
+
+def _centred(points: ArrayLike, center: ArrayLike | None) -> np.ndarray:
+    p = np.asarray(points, dtype=float)
+    if p.ndim != 2 or p.shape[0] < 2:
+        raise ShapeError(f"expected points of shape (steps >= 2, dim), got {p.shape}")
+    c = p[-1] if center is None else np.asarray(center, dtype=float).reshape(-1)
+    if c.shape != p.shape[1:]:
+        raise ShapeError(f"center has {c.size} coordinates, the points have {p.shape[1]}")
+    return p - c
+
+
+def rotation_angles(points: ArrayLike, center: ArrayLike | None = None) -> np.ndarray:
+    """The angle (radians) swept per step around ``center`` (default: the last
+    point, e.g. the fixed point a run converged to): between ``p_t - c`` and
+    ``p_{t+1} - c``. Signed (counter-clockwise positive) for 2-D points, so
+    that ``sum / (2 pi)`` is the winding number; unsigned in higher dimension.
+    NaN where a point sits at the center."""
+    d = _centred(points, center)
+    a, b = d[:-1], d[1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if d.shape[1] == 2:
+            angles = np.arctan2(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0], np.einsum("ij,ij->i", a, b))
+        else:
+            cos = np.einsum("ij,ij->i", a, b) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+            angles = np.arccos(np.clip(cos, -1.0, 1.0))
+    zero = (np.linalg.norm(a, axis=1) == 0) | (np.linalg.norm(b, axis=1) == 0)
+    angles[zero] = np.nan
+    return angles
+
+
+def oscillation_period(points: ArrayLike, center: ArrayLike | None = None, *, method: str = "rotation") -> float:
+    """The period, in steps, of the rotation of a trajectory around ``center``.
+
+    ``method="rotation"``: ``2 pi / |mean rotation angle per step|`` (see
+    :func:`rotation_angles`); for linear dynamics with eigenvalues
+    ``r exp(+-i omega)`` this is ``2 pi / omega``. ``method="spectral"``: the
+    dominant frequency of the first principal component of the directions
+    ``(p_t - c) / ||p_t - c||`` (growth or decay removed), by FFT with 16x
+    zero padding. ``inf`` when the trajectory does not rotate."""
+    if method == "rotation":
+        angles = rotation_angles(points, center)
+        mean = abs(float(np.nanmean(angles))) if np.isfinite(angles).any() else 0.0
+        return 2 * math.pi / mean if mean > 0 else math.inf
+    if method != "spectral":
+        raise InvalidParameterError(f"oscillation_period: method must be 'rotation' or 'spectral', got {method!r}")
+    d = _centred(points, center)
+    norms = np.linalg.norm(d, axis=1)
+    u = d[norms > 0] / norms[norms > 0, None]
+    if u.shape[0] < 4:
+        return math.inf
+    u = u - u.mean(axis=0)
+    pc = u @ np.linalg.svd(u, full_matrices=False)[2][0]
+    spectrum = np.abs(np.fft.rfft(pc * np.hanning(pc.size), n=16 * pc.size))
+    k = int(np.argmax(spectrum[1:])) + 1
+    return 16 * pc.size / k if spectrum[k] > 0 else math.inf
+
+
+class Divergence(NamedTuple):
+    """Whether a run diverged, from the index ``step`` on (``None`` if not), and why."""
+
+    diverged: bool
+    step: int | None
+    reason: str
+
+
+def detect_divergence(values: ArrayLike, *, threshold: float | None = None, growth: float = 100.0,
+                      window: int = 50, confidence: float = 0.95) -> Divergence:
+    """Divergence of a non-negative metric (a distance, a gradient norm), by
+    the first of: a non-finite value; a value above ``threshold``; sustained
+    growth, i.e. the last value exceeds ``growth`` times the running minimum
+    *and* the rate fitted on the last ``window`` values (:func:`linear_rate`)
+    is above 1 with the lower end of its ``confidence`` interval. Bounded
+    oscillations (alternating GDA on a bilinear game) are not divergence."""
+    v = np.asarray(values, dtype=float)
+    bad = np.flatnonzero(~np.isfinite(v))
+    if bad.size:
+        return Divergence(True, int(bad[0]), f"non-finite value at index {bad[0]}")
+    if threshold is not None:
+        over = np.flatnonzero(v > threshold)
+        if over.size:
+            return Divergence(True, int(over[0]), f"value {v[over[0]]:.3g} > threshold {threshold:g}")
+    running_min = np.minimum.accumulate(v) if v.size else v
+    if v.size >= 3 and v[-1] > growth * running_min[-1]:
+        fit = linear_rate(v, start=max(0, v.size - window), confidence=confidence)
+        if fit.low > 1:
+            first = int(np.flatnonzero(v > growth * running_min)[0])
+            return Divergence(True, first, f"grew {v[-1] / running_min[-1]:.3g}x above its minimum; "
+                                           f"rate {fit.rate:.4g} (>= {fit.low:.4g}) over the last {fit.count} values")
+    return Divergence(False, None, "no divergence detected")
+
+
+class PathAngle(NamedTuple):
+    """Along ``theta_a = start + a (end - start)``: the cosine of the angle
+    between ``F(theta_a)`` and the path direction, and ``||F(theta_a)||``."""
+
+    alpha: np.ndarray
+    cosine: np.ndarray
+    norm: np.ndarray
+
+
+def path_angle(field: Callable[[np.ndarray], np.ndarray], start: ArrayLike, end: ArrayLike,
+               alpha: ArrayLike | None = None) -> PathAngle:
+    """The path-angle of Berard et al. (2020, "A closer look at the
+    optimization landscapes of GANs"):
+
+        c(a) = <end - start, F(theta_a)> / (||end - start|| ||F(theta_a)||),   theta_a = start + a (end - start),
+
+    with ``F`` the simultaneous gradient (``field``, e.g.
+    ``gamesolve.analysis.spectral.vector_field(game)``) on the straight line
+    from the start of a run to its end (``alpha`` defaults to 0..1.2).
+    Potential-like dynamics near ``end`` show a sign switch of ``c`` at
+    ``a = 1``; rotational ones a bump with ``c`` near 0 and a minimum of the
+    norm there (NaN where ``F = 0``)."""
+    a = np.linspace(0.0, 1.2, 121) if alpha is None else np.asarray(alpha, dtype=float).reshape(-1)
+    s, e = np.asarray(start, dtype=float).reshape(-1), np.asarray(end, dtype=float).reshape(-1)
+    if s.shape != e.shape:
+        raise ShapeError(f"path_angle: start has {s.size} coordinates, end has {e.size}")
+    direction = e - s
+    values = np.asarray(field(s[None, :] + a[:, None] * direction[None, :]), dtype=float).reshape(a.size, s.size)
+    norm = np.linalg.norm(values, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = values @ direction / (norm * np.linalg.norm(direction))
+    cosine[norm == 0] = np.nan
+    return PathAngle(a, cosine, norm)

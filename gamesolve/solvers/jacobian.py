@@ -1,0 +1,241 @@
+"""Solvers that use the game Jacobian ``H = dF/dtheta``, and lookahead.
+
+Each step builds the Jacobian at the current strategies
+(:class:`gamesolve.analysis.spectral.GameJacobian`: ``F`` with its graph,
+then products ``H v`` / ``H^T w`` by double backprop) and moves along a
+corrected direction ``d``, ``theta <- P(theta - eta d)``, through the same
+per-player rules, projection, metrics, state and ``NonFiniteError``
+behaviour as :mod:`gamesolve.solvers.gradient`. ``step()`` also reports
+``products``, the number of Jacobian products the step used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse.linalg as spla
+import torch
+from torch import Tensor
+
+from ..analysis.spectral import GameJacobian
+from ..core import Game
+from ..errors import InvalidParameterError
+from .gradient import GradientSolver, PerPlayer
+from .registry import make_solver, register_solver
+
+__all__ = ["ConsensusOptimization", "SGA", "CGD", "Lookahead"]
+
+
+class _JacobianSolver(GradientSolver):
+    """A gradient solver whose direction needs products with ``H``."""
+
+    def _jacobian(self) -> GameJacobian:
+        # a step consumes the game's random stream like any gradient step does
+        return GameJacobian(self.game, tangent=False, restore_random_state=False)
+
+    def _move(self, jac: GameJacobian, direction: Sequence[Tensor], metrics: dict[str, float]) -> dict[str, float]:
+        self._check_finite(jac.losses, [list(direction)])
+        for i, block in enumerate(jac.split(direction)):
+            self._apply(i, block)
+        self.iteration += 1
+        metrics["products"] = float(jac.products)
+        return metrics
+
+    def _start(self) -> tuple[GameJacobian, dict[str, float]]:
+        jac = self._jacobian()
+        return jac, self._metrics(jac.losses, jac.split(jac.field))
+
+
+class ConsensusOptimization(_JacobianSolver):
+    """Consensus optimization (Mescheder, Nowozin & Geiger 2017):
+
+        theta_{t+1} = P(theta_t - eta (F + gamma H^T F)),   H^T F = grad (1/2 ||F||^2),
+
+    gradient play on the game plus ``gamma`` times the gradient of the
+    squared norm of ``F``; one product with ``H^T`` per step.
+    """
+
+    def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None,
+                 gamma: float = 1.0):
+        super().__init__(game, lr, optimizers=optimizers)
+        if not (gamma >= 0 and math.isfinite(gamma)):
+            raise InvalidParameterError(f"ConsensusOptimization: gamma must be >= 0 and finite, got {gamma!r}")
+        self.gamma = float(gamma)
+
+    def step(self) -> dict[str, float]:
+        jac, metrics = self._start()
+        reg = jac.vjp(jac.field)
+        return self._move(jac, torch._foreach_add(jac.field, reg, alpha=self.gamma), metrics)
+
+
+class SGA(_JacobianSolver):
+    """Symplectic gradient adjustment (Balduzzi et al. 2018, Algorithm 1):
+
+        d = xi + lambda A^T xi,   A^T xi = (H^T xi - H xi) / 2,
+        lambda = lam * sign(<xi, grad Ham> <A^T xi, grad Ham> / n + eps),   grad Ham = H^T xi,
+
+    with ``xi = F`` the simultaneous gradient, ``A`` the antisymmetric part of
+    ``H``, ``Ham = ||xi||^2 / 2`` and ``n`` the number of parameters. The sign
+    rule (``align=True``) points the adjustment towards stable fixed points and
+    away from unstable ones; ``align=False`` uses ``lambda = lam``. One
+    product with ``H`` and one with ``H^T`` per step.
+    """
+
+    def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None,
+                 lam: float = 1.0, align: bool = True, eps: float = 0.1):
+        super().__init__(game, lr, optimizers=optimizers)
+        if not (lam > 0 and math.isfinite(lam)):
+            raise InvalidParameterError(f"SGA: lam must be positive and finite, got {lam!r}")
+        self.lam, self.align, self.eps = float(lam), bool(align), float(eps)
+        self._n = sum(p.numel for p in game.players)
+
+    def step(self) -> dict[str, float]:
+        jac, metrics = self._start()
+        xi = jac.field
+        ham = jac.vjp(xi)
+        adj = torch._foreach_mul(torch._foreach_sub(ham, jac.jvp(xi)), 0.5)
+        lam = self.lam
+        if self.align:
+            dot = lambda a, b: sum(float((s * t).sum()) for s, t in zip(a, b))  # noqa: E731
+            lam *= 1.0 if dot(xi, ham) * dot(adj, ham) / self._n + self.eps >= 0 else -1.0
+        metrics["lambda"] = lam
+        return self._move(jac, torch._foreach_add(xi, adj, alpha=lam), metrics)
+
+
+class CGD(_JacobianSolver):
+    """Competitive gradient descent (Schafer & Anandkumar 2019): each player
+    plays the Nash equilibrium of the bilinear approximation of the game,
+
+        Dx = -eta_x (I - eta_x eta_y B C)^-1 (F_x - eta_y B F_y),   Dy = -eta_y (F_y + C Dx),
+
+    with ``B = d F_x / dy`` and ``C = d F_y / dx`` the off-diagonal blocks of
+    ``H``. The linear system is solved matrix-free, by conjugate gradients when
+    the game is zero-sum (``C = -B^T``: the matrix is ``I + eta_x eta_y B B^T``,
+    symmetric positive definite) and GMRES otherwise, to relative tolerance
+    ``rtol``; each inner iteration costs two products with ``H``. Step sizes
+    only (the update is defined by them): ``lr`` or ``(eta_x, eta_y)``.
+    Metrics add ``linear_iterations`` and ``linear_residual`` (relative).
+    """
+
+    def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None,
+                 linear_solver: str = "auto", rtol: float = 1e-10, maxiter: int | None = None):
+        if optimizers is not None:
+            raise InvalidParameterError("CGD: the update is defined by step sizes; give lr=eta or (eta_x, eta_y), "
+                                        "not optimizers")
+        super().__init__(game, lr)
+        if linear_solver not in ("auto", "cg", "gmres"):
+            raise InvalidParameterError(f"CGD: linear_solver must be 'auto', 'cg' or 'gmres', got {linear_solver!r}")
+        self.linear_solver = ("cg" if game.zero_sum else "gmres") if linear_solver == "auto" else linear_solver
+        self.rtol, self.maxiter = float(rtol), maxiter
+        self._lr = tuple(r.lr for r in self.rules)
+
+    def step(self) -> dict[str, float]:
+        jac, metrics = self._start()
+        nx = self.game.players[0].numel
+        eta_x, eta_y = self._lr
+        F = jac.to_vector(jac.field)
+        Fx, Fy = F[:nx], F[nx:]
+
+        def B(v: np.ndarray) -> np.ndarray:       # (d F_x / dy) v
+            return jac.matvec(np.concatenate([np.zeros(nx), v]))[:nx]
+
+        def C(v: np.ndarray) -> np.ndarray:       # (d F_y / dx) v
+            return jac.matvec(np.concatenate([v, np.zeros(F.size - nx)]))[nx:]
+
+        system = spla.LinearOperator((nx, nx), matvec=lambda v: v - eta_x * eta_y * B(C(v)), dtype=np.float64)
+        rhs = Fx - eta_y * B(Fy)
+        iterations = [0]
+
+        def count(_: Any) -> None:
+            iterations[0] += 1
+        if self.linear_solver == "cg":
+            dx, _ = spla.cg(system, rhs, rtol=self.rtol, atol=0.0, maxiter=self.maxiter, callback=count)
+        else:
+            dx, _ = spla.gmres(system, rhs, rtol=self.rtol, atol=0.0, maxiter=self.maxiter, callback=count,
+                               callback_type="pr_norm")
+        rhs_norm = float(np.linalg.norm(rhs))
+        metrics["linear_iterations"] = float(iterations[0])
+        metrics["linear_residual"] = float(np.linalg.norm(system.matvec(dx) - rhs)) / rhs_norm if rhs_norm else 0.0
+        dy = Fy - eta_x * C(dx)
+        return self._move(jac, jac.to_tensors(np.concatenate([dx, dy])), metrics)
+
+
+class Lookahead:
+    """Lookahead-minmax (Chavdarova et al. 2021) around any iterative solver:
+    after every ``k`` steps of ``solver`` the joint strategies are pulled back
+    towards slow weights ``phi`` (both players at once),
+
+        phi <- phi + alpha (theta - phi),   theta <- phi,
+
+    with ``phi`` the strategies at the first step. Metrics are the inner
+    solver's (``sync = 1`` on the steps that end with the pull-back).
+    ``state_dict`` holds the inner solver's state and the slow weights, so a
+    resumed run continues exactly. The slow weights are convex combinations of
+    feasible points, so they stay in convex domains.
+    """
+
+    def __init__(self, solver: Any, k: int = 5, alpha: float = 0.5):
+        if not hasattr(solver, "step") or not hasattr(solver, "game"):
+            raise InvalidParameterError(f"Lookahead wraps an iterative solver with .step() and .game, got {solver!r}")
+        if not (isinstance(k, int) and k >= 1):
+            raise InvalidParameterError(f"Lookahead: k must be a positive integer, got {k!r}")
+        if not (0 < alpha <= 1):
+            raise InvalidParameterError(f"Lookahead: alpha must be in (0, 1], got {alpha!r}")
+        self.solver, self.k, self.alpha = solver, k, float(alpha)
+        self.game = solver.game
+        self.requires = getattr(solver, "requires", frozenset())
+        self.residual_key = getattr(solver, "residual_key", "residual")
+        self.iteration = 0
+        self.slow: list[Tensor] | None = None
+
+    def step(self) -> dict[str, float]:
+        if self.slow is None:
+            self.slow = self.game.snapshot()
+        metrics = dict(self.solver.step() or {})
+        self.iteration += 1
+        sync = self.iteration % self.k == 0
+        if sync:
+            params = self.game.parameters()
+            with torch.no_grad():
+                torch._foreach_lerp_(self.slow, [p.detach() for p in params], self.alpha)
+            self.game.restore(self.slow)
+            self.game.project_()
+        metrics["sync"] = float(sync)
+        return metrics
+
+    def seed(self, seed: int) -> None:
+        if hasattr(self.solver, "seed"):
+            self.solver.seed(seed)
+
+    def strategies(self) -> tuple[Any, Any]:
+        return self.game.strategies()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"iteration": self.iteration, "inner": self.solver.state_dict(),
+                "slow": None if self.slow is None else [t.clone() for t in self.slow]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.iteration = int(state["iteration"])
+        self.solver.load_state_dict(state["inner"])
+        self.slow = None if state["slow"] is None else [t.clone() for t in state["slow"]]
+
+    def __repr__(self) -> str:
+        return f"Lookahead({self.solver!r}, k={self.k}, alpha={self.alpha})"
+
+
+def _lookahead(game: Game, inner: str = "gda", k: int = 5, alpha: float = 0.5, **params: Any) -> Lookahead:
+    return Lookahead(make_solver(inner, game, **params), k=k, alpha=alpha)
+
+
+_G = frozenset({"gradients"})
+register_solver("consensus", ConsensusOptimization, summary="consensus optimization (Mescheder et al. 2017)",
+                requires=_G, family="gradient")
+register_solver("sga", SGA, summary="symplectic gradient adjustment with the sign rule (Balduzzi et al. 2018)",
+                requires=_G, family="gradient")
+register_solver("cgd", CGD, summary="competitive gradient descent, CG/GMRES on Jacobian products "
+                "(Schafer & Anandkumar 2019)", requires=_G, family="gradient")
+register_solver("lookahead", _lookahead, summary="lookahead-minmax around any solver, inner='gda' by default "
+                "(Chavdarova et al. 2021)", requires=_G, family="gradient")

@@ -1,0 +1,368 @@
+"""The game Jacobian, spectra, fixed points and solver stability against theory."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+import gamesolve as gs
+from gamesolve.analysis import spectral as sp
+from gamesolve.analysis.trajectory import linear_rate
+from games import bilinear, dirac_gan, matching_pennies_continuous, minimax_quadratic, quadratic
+
+S = [0.5, 1.0, 2.0]   # singular values of the bilinear coupling
+
+
+def _nonlinear_game(n, zero_sum, seed=0, dtype=torch.float64):
+    """x, y in R^n with smooth, non-quadratic losses (a Hessian that changes with the point)."""
+    gen = torch.Generator().manual_seed(seed)
+    W1, V1, W2, V2 = (torch.randn(n, n, generator=gen, dtype=dtype) / math.sqrt(n) for _ in range(4))
+    x = gs.Player("x", torch.randn(n, generator=gen, dtype=dtype))
+    y = gs.Player("y", torch.randn(n, generator=gen, dtype=dtype))
+
+    def f(x, y):
+        return torch.log(torch.cosh(W1 @ x + V1 @ y)).sum() + 0.1 * (x ** 3).sum() - 0.2 * (y @ y)
+
+    if zero_sum:
+        return gs.ZeroSumGame(f, x, y)
+    return gs.GeneralSumGame(f, lambda x, y: torch.nn.functional.softplus(W2 @ y - V2 @ x).sum() + 0.1 * y @ x, x, y)
+
+
+def _field_at(game, params, z):
+    """F at z, differentiable in z: evaluates the game's rule on tensors that depend on z."""
+    parts = torch.split(z, [p.numel() for p in params])
+    xs = [t.view_as(p) for t, p in zip(parts, params)]
+    k = len(game.players[0].params)
+    x, y = xs[0] if k == 1 else xs[:k], xs[k] if len(xs) - k == 1 else xs[k:]
+    lx, ly = (game.f(x, y), -game.f(x, y)) if game.zero_sum else (game.loss_x(x, y), game.loss_y(x, y))
+    gx = torch.autograd.grad(lx, x, create_graph=True)[0]
+    gy = torch.autograd.grad(ly, y, create_graph=True)[0]
+    return torch.cat([gx.reshape(-1), gy.reshape(-1)])
+
+
+# --------------------------------------------------------------------------
+# the operator
+# --------------------------------------------------------------------------
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 5), zero_sum=st.booleans(), method=st.sampled_from(["auto", "general"]))
+def test_jacobian_products_are_the_autograd_jacobian_and_adjoint(seed, n, zero_sum, method):
+    game = _nonlinear_game(n, zero_sum, seed)
+    reference = torch.autograd.functional.jacobian(
+        lambda z: _field_at(game, game.parameters(), z),
+        torch.cat([p.detach() for p in game.parameters()])).numpy()
+    H = sp.jacobian(game, method=method)
+    assert np.allclose(H.dense(), reference, atol=1e-12, rtol=1e-12)
+    rng = np.random.default_rng(seed)
+    v, w = rng.standard_normal(2 * n), rng.standard_normal(2 * n)
+    assert np.allclose(H @ v, reference @ v, atol=1e-12)
+    assert np.allclose(H.T @ w, reference.T @ w, atol=1e-12)
+    assert abs(w @ (H @ v) - (H.T @ w) @ v) < 1e-10 * (1 + np.abs(reference).sum())
+
+
+def test_products_are_counted_and_a_moved_point_is_refused():
+    game = _nonlinear_game(3, zero_sum=False)
+    H = sp.jacobian(game)
+    assert H.method == "general" and H.products == 0
+    H.matvec(np.ones(6))
+    H.rmatvec(np.ones(6))
+    H.matmat(np.ones((6, 2)))
+    assert (H.n_jvp, H.n_vjp, H.products) == (3, 1, 4)
+    gs.GDA(game, lr=0.1).step()
+    with pytest.raises(gs.GameError, match="changed"):
+        H.matvec(np.ones(6))
+    with pytest.raises(gs.InvalidParameterError, match="zero-sum"):
+        sp.jacobian(game, method="symmetric")
+
+
+def test_jacobian_leaves_the_random_stream_alone():
+    from tests.test_solve import NoisyGame
+    game = NoisyGame()
+    before = game.generator.get_state()
+    sp.eigenvalues(game)
+    assert torch.equal(game.generator.get_state(), before)
+
+
+def test_helmholtz_split():
+    game = _nonlinear_game(4, zero_sum=False, seed=3)
+    split = sp.helmholtz_decomposition(game)
+    H = split.jacobian.dense()
+    Sd = split.symmetric.matmat(np.eye(8))
+    Ad = split.antisymmetric.matmat(np.eye(8))
+    assert np.allclose(Sd, Sd.T, atol=1e-12) and np.allclose(Ad, -Ad.T, atol=1e-12)
+    assert np.allclose(Sd + Ad, H, atol=1e-12)
+    xi = split.jacobian.field_vector()
+    assert split.ratio == pytest.approx(np.linalg.norm(Ad @ xi) / np.linalg.norm(Sd @ xi), rel=1e-12)
+    assert sp.helmholtz_decomposition(bilinear.make(dim=3)).ratio == math.inf          # pure rotation
+    potential = gs.GeneralSumGame(lambda x, y: (x - y) @ (x - y), lambda x, y: (x - y) @ (x - y),
+                                  gs.Player("x", [1.0, 2.0]), gs.Player("y", [0.0, 1.0]))
+    assert sp.helmholtz_decomposition(potential).ratio == 0.0                           # H symmetric
+
+
+# --------------------------------------------------------------------------
+# must show: closed forms
+# --------------------------------------------------------------------------
+
+
+def _at_equilibrium(game):
+    game.set_strategies(game.equilibrium)
+    return game
+
+
+def _alternating_closed_form(eta, s):
+    tr = 2 - (eta * s) ** 2            # trace of [[1, -eta s], [eta s, 1 - eta^2 s^2]], determinant 1
+    return max(abs(tr + np.sqrt(complex(tr * tr - 4))) / 2, abs(tr - np.sqrt(complex(tr * tr - 4))) / 2)
+
+
+def _ogda_closed_form(eta, s):
+    mu = 1j * eta * s                   # eigenvalues +-i s of H; roots of l^2 - (1 - 2 mu) l - mu
+    roots = np.roots([1, -(1 - 2 * mu), -mu])
+    return float(np.abs(roots).max())
+
+
+CLOSED_FORMS = {
+    "gda": lambda eta: max(math.sqrt(1 + eta ** 2 * s ** 2) for s in S),
+    "extragradient": lambda eta: max(math.sqrt(1 - eta ** 2 * s ** 2 + eta ** 4 * s ** 4) for s in S),
+    "ogda": lambda eta: max(max(_ogda_closed_form(eta, s), _ogda_closed_form(eta, -s)) for s in S),
+    "alternating-gda": lambda eta: max(_alternating_closed_form(eta, s) for s in S),
+}
+
+
+@pytest.mark.parametrize("solver", list(CLOSED_FORMS))
+@pytest.mark.parametrize("eta", [0.05, 0.2])
+def test_bilinear_spectral_radii_equal_closed_forms(solver, eta):
+    game = _at_equilibrium(bilinear.make(dim=3, singular_values=S))
+    rho = sp.spectral_radius(game, solver, lr=eta)
+    assert abs(rho - CLOSED_FORMS[solver](eta)) < 1e-10
+
+
+def test_alternating_gda_radius_beyond_eta_s_2_equals_closed_form():
+    game = _at_equilibrium(bilinear.make(dim=3, singular_values=S))
+    rho = sp.spectral_radius(game, "alternating-gda", lr=1.2)
+    assert rho > 3 and abs(rho - CLOSED_FORMS["alternating-gda"](1.2)) < 1e-10
+
+
+@pytest.mark.parametrize("solver, eta, window", [
+    ("gda", 0.2, (50, 200)), ("extragradient", 0.2, (1000, 3000)), ("ogda", 0.2, (1000, 3000)),
+    ("alternating-gda", 1.2, (20, 60)),
+])
+def test_bilinear_predicted_rates_match_measured_rates(solver, eta, window):
+    """The fitted per-step rate of ||z_t|| matches rho: |log(measured) / log(rho) - 1| < 2%."""
+    rho = sp.spectral_radius(_at_equilibrium(bilinear.make(dim=3, singular_values=S)), solver, lr=eta)
+    game = bilinear.make(dim=3, singular_values=S)
+    d = gs.solve(game, solver, lr=eta, steps=window[1], progress=False).trajectory["distance"]
+    measured = linear_rate(d, start=window[0])
+    assert abs(math.log(measured.rate) / math.log(rho) - 1) < 0.02
+    assert measured.low <= measured.rate <= measured.high
+
+
+def test_alternating_gda_is_marginal_on_a_bilinear_game_and_measured_so():
+    game = bilinear.make(dim=3, singular_values=S)
+    assert abs(sp.spectral_radius(_at_equilibrium(bilinear.make(dim=3, singular_values=S)), "alternating-gda",
+                                  lr=0.2) - 1) < 1e-12
+    d = gs.solve(game, "alternating-gda", lr=0.2, steps=4000, progress=False).trajectory["distance"]
+    assert abs(linear_rate(d).rate - 1) < 1e-4
+
+
+@pytest.mark.parametrize("loss, fp", [("standard", 0.5), ("wgan", 1.0)])
+@pytest.mark.parametrize("gamma", [0.0, 0.3, 3.0])
+def test_dirac_gan_eigenvalues_equal_closed_form(loss, fp, gamma):
+    """Mescheder et al. 2018 state the eigenvalues of the Jacobian of the gradient vector field
+    v = -F: -gamma/2 +- sqrt(gamma^2/4 - f'(0)^2); ours are of H = dF/dtheta = -dv/dtheta."""
+    game = dirac_gan.make(loss=loss, gamma=gamma, theta0=0.0, psi0=0.0)
+    ours = sp.eigenvalues(game)
+    root = np.sqrt(complex(gamma ** 2 / 4 - fp ** 2))
+    expected = np.array([-gamma / 2 + root, -gamma / 2 - root])
+    assert np.abs(np.sort_complex(-ours) - np.sort_complex(expected)).max() < 1e-10
+
+
+def test_local_minimax_point_that_is_not_local_nash():
+    a, b, c = (-1.0, 0.5), (2.0, 1.0), (0.5, 2.0)
+    game = _at_equilibrium(minimax_quadratic.make(a=a, b=b, c=c))
+    fp = sp.classify_fixed_point(game)
+    assert fp.kind == "local-minimax" and fp.local_minimax and not fp.local_nash
+    assert np.allclose(fp.eig_x, sorted(a), atol=1e-10)
+    assert np.allclose(fp.eig_y, sorted(c), atol=1e-10)
+    assert np.allclose(fp.eig_schur, sorted(ai + bi ** 2 / ci for ai, bi, ci in zip(a, b, c)), atol=1e-10)
+    assert not fp.stable   # plain gradient play: an eigenvalue of H with negative real part
+
+
+def test_gamma_gda_is_stable_exactly_above_the_critical_ratio():
+    """gamma-GDA (eta_x = eta / gamma, eta_y = eta): stable iff gamma > max(-a_i / c_i) = 2 as eta -> 0."""
+    game = _at_equilibrium(minimax_quadratic.make())
+    critical = minimax_quadratic.critical_ratio((-1.0, 0.5), (0.5, 2.0))
+    assert critical == 2.0
+    (lo, hi), = sp.stable_ratios(game, "gda", lr=1e-4, bounds=(0.1, 100.0))
+    assert abs(lo / critical - 1) < 1e-3 and hi == 100.0
+    eta = 0.05
+    for gamma, stable in ((1.0, False), (1.8, False), (4.0, True), (20.0, True)):
+        rho = sp.spectral_radius(game, "gda", lr=(eta / gamma, eta))
+        assert (rho < 1) == stable
+        run = minimax_quadratic.make()
+        d = gs.solve(run, "gda", lr=(eta / gamma, eta), steps=1500, progress=False).trajectory["distance"]
+        assert (d[-1] < d[0]) == stable
+        assert abs(math.log(linear_rate(d, start=500).rate) / math.log(rho) - 1) < 0.02
+
+
+# --------------------------------------------------------------------------
+# must show: matrix-free against dense
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zero_sum", [False, True])
+def test_matrix_free_spectrum_agrees_with_dense_on_200_parameters(zero_sum):
+    game = _nonlinear_game(100, zero_sum, seed=1)
+    H = sp.jacobian(game)
+    dense = sp.eigenvalues(H.dense())
+    for which in ("LM", "LR", "SR"):
+        op = sp.jacobian(game)
+        values = sp.eigenvalues(op, k=6, which=which)
+        reference = sp._sorted(dense, which)[:6]
+        assert np.abs(values - reference).max() < 1e-8 * np.abs(dense).max()
+        assert op.products == op.n_jvp > 0 and op.n_vjp == 0
+    rho_dense = sp.spectral_radius(game, "ogda", lr=0.05, dense=True)
+    rho_free = sp.spectral_radius(game, "ogda", lr=0.05, dense=False)
+    assert abs(rho_dense - rho_free) < 1e-8
+
+
+def _mlp_gan(seed=0, width=24, dtype=torch.float32):
+    torch.manual_seed(seed)
+    G = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 2))
+    D = nn.Sequential(nn.Linear(2, width), nn.Tanh(), nn.Linear(width, width), nn.Tanh(), nn.Linear(width, 1))
+    data, z = torch.randn(64, 2) + 2.0, torch.randn(64, 4)
+    bce = nn.functional.softplus
+
+    def value(G, D):   # the GAN value: E log sigmoid(D(x)) + E log(1 - sigmoid(D(G(z))))
+        return -bce(-D(data)).mean() - bce(D(G(z))).mean()
+
+    return gs.ZeroSumGame(value, gs.Player("G", G, dtype=dtype), gs.Player("D", D, dtype=dtype), name="mlp-gan")
+
+
+def test_mlp_gan_top_eigenvalues_matrix_free_match_dense():
+    game = _mlp_gan()
+    n = sum(p.numel for p in game.players)
+    assert 1000 < n < 1200
+    op = sp.jacobian(game)
+    top = sp.eigenvalues(op, k=6, tol=1e-6)
+    dense = sp.eigenvalues(sp.jacobian(game).dense())[:6]
+    assert op.products < 20 * n // 6   # far fewer products than the n a dense matrix needs
+    assert np.abs(np.abs(top) - np.abs(dense)).max() < 1e-4 * np.abs(dense[0])
+    assert np.abs(np.sort_complex(top) - np.sort_complex(dense)).max() < 1e-4 * np.abs(dense[0])
+
+
+# --------------------------------------------------------------------------
+# constrained domains: the tangent space
+# --------------------------------------------------------------------------
+
+
+def test_matching_pennies_tangent_spectrum_and_projected_rates():
+    game = _at_equilibrium(matching_pennies_continuous.make())
+    tangent = sp.eigenvalues(game)                    # default: tangent space, as the players are on simplices
+    full = sp.eigenvalues(game, tangent=False)
+    assert np.allclose(tangent.real, 0, atol=1e-12) and np.allclose(np.sort(tangent.imag), [-2, 2], atol=1e-12)
+    assert np.allclose(full.real, 0, atol=1e-12) and np.allclose(np.sort(full.imag), [-2, 0, 0, 2], atol=1e-12)
+    fp = sp.classify_fixed_point(game)
+    assert fp.kind == "none" and fp.tangent and np.allclose(fp.eig_x, 0) and not fp.stable
+    # the projected iterates converge at the tangent prediction; the full Jacobian predicts rate 1
+    for solver in ("extragradient", "ogda"):
+        rho = sp.spectral_radius(game, solver, lr=0.1)
+        assert rho < 0.99 and sp.spectral_radius(game, solver, lr=0.1, tangent=False) >= 1 - 1e-12
+        run = matching_pennies_continuous.make()
+        d = gs.solve(run, solver, lr=0.1, steps=600, progress=False).trajectory["distance"]
+        assert abs(math.log(linear_rate(d, start=100, stop=500).rate) / math.log(rho) - 1) < 0.02
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), width=st.integers(2, 5), rows=st.integers(1, 3))
+def test_tangent_basis_is_orthonormal_and_keeps_the_face(seed, width, rows):
+    rng = np.random.default_rng(seed)
+    p = rng.random((rows, width)) * (rng.random((rows, width)) < 0.7)   # some coordinates at 0
+    p[:, 0] += 0.1
+    p /= p.sum(axis=1, keepdims=True)
+    m = rng.random(3) * (rng.random(3) < 0.5)
+    game = gs.GeneralSumGame(lambda x, y: (x ** 2).sum() * y.sum(), lambda x, y: (x.sum() - y).pow(2).sum(),
+                             gs.Player("x", p, domain=gs.Simplex()), gs.Player("y", m, domain=gs.NonNegative()))
+    basis = sp.TangentBasis(game)
+    Q = basis.expand(np.eye(basis.dim))
+    assert np.allclose(Q.T @ Q, np.eye(basis.dim), atol=1e-12)
+    assert np.allclose(basis.reduce(Q), np.eye(basis.dim), atol=1e-12)
+    zx = Q[:p.size].reshape(rows, width, -1)
+    assert np.allclose(zx.sum(axis=1), 0, atol=1e-12)                  # each simplex row keeps its sum
+    fixed = np.concatenate([(p == 0).reshape(-1), m == 0])
+    assert np.all(Q[fixed] == 0)                                       # coordinates on a bound stay there
+    free_rows = ((p > 0).sum(axis=1) - 1).sum()
+    assert basis.dims == (int(free_rows), int((m > 0).sum()))
+
+
+# --------------------------------------------------------------------------
+# update operators and step-size ranges
+# --------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), nx=st.integers(1, 3), ny=st.integers(1, 3),
+       solver=st.sampled_from(sorted(sp.UPDATE_RULES)), eta_x=st.floats(0.01, 1.0), eta_y=st.floats(0.01, 1.0))
+def test_radius_from_eigenvalues_equals_radius_of_the_explicit_update_matrix(seed, nx, ny, solver, eta_x, eta_y):
+    """T written out by hand per solver; its spectral radius equals what spectral_radius computes."""
+    rng = np.random.default_rng(seed)
+    n = nx + ny
+    H = rng.standard_normal((n, n))
+    L = np.diag([eta_x] * nx + [eta_y] * ny)
+    I, Z = np.eye(n), np.zeros((n, n))
+    if solver == "gda":
+        T = I - L @ H
+    elif solver == "extragradient":
+        T = I - L @ H + L @ H @ L @ H
+    elif solver in ("ogda", "past-extragradient"):
+        T = np.block([[I - 2 * L @ H, L @ H], [I, Z]]) if solver == "ogda" else \
+            np.block([[I - L @ H, L @ H @ L @ H], [I, -L @ H]])
+    else:
+        Px, Py = np.diag([1.0] * nx + [0.0] * ny), np.diag([0.0] * nx + [1.0] * ny)
+        Tx = I - Px @ L @ H
+        T = (I - Py @ L @ H) @ Tx
+    slices = (slice(0, nx), slice(nx, n))
+    rho = sp._dense_radius(H, slices, solver, (eta_x, eta_y), {"order": (0, 1), "steps_per_player": (1, 1)}
+                           if solver == "alternating-gda" else {})
+    assert abs(rho - np.abs(np.linalg.eigvals(T)).max()) < 1e-9 * max(1.0, rho)
+
+
+def test_stable_step_sizes_match_closed_forms():
+    game = _at_equilibrium(bilinear.make(dim=3, singular_values=S))
+    assert sp.stable_step_sizes(game, "gda") == []                         # rotation: GDA never contracts
+    assert sp.stable_step_sizes(game, "alternating-gda", num=100) == []     # marginal (rho = 1) for eta s < 2
+    (lo, hi), = sp.stable_step_sizes(game, "extragradient")
+    assert lo == 1e-4 and abs(hi - 1 / max(S)) < 1e-10                       # eta^2 s^2 < 1
+    (lo, hi), = sp.stable_step_sizes(game, "ogda")
+    assert sp.spectral_radius(game, "ogda", lr=0.999 * hi) < 1 < sp.spectral_radius(game, "ogda", lr=1.001 * hi)
+    quad = _at_equilibrium(quadratic.make(dim=3, mu_x=1.0, mu_y=0.5))
+    nu = np.linalg.eigvals(sp.jacobian(quad).dense())
+    (lo, hi), = sp.stable_step_sizes(quad, "gda")
+    assert abs(hi - min(2 * nu.real / np.abs(nu) ** 2)) < 1e-10              # |1 - eta nu| < 1
+
+
+def test_update_operator_is_matrix_free_and_agrees_with_the_dense_radius():
+    game = _at_equilibrium(minimax_quadratic.make())
+    for solver in sp.UPDATE_RULES:
+        op = sp.update_operator(game, solver, lr=(0.02, 0.05))
+        rho = np.abs(np.linalg.eigvals(op.matmat(np.eye(op.shape[0])))).max()
+        assert abs(rho - sp.spectral_radius(game, solver, lr=(0.02, 0.05))) < 1e-12
+    grid = sp.stability_grid(game, "gda", np.array([0.01, 0.02]), np.array([0.05, 0.1, 0.2]))
+    assert grid.shape == (3, 2)
+    assert grid[0, 1] == pytest.approx(sp.spectral_radius(game, "gda", lr=(0.02, 0.05)), abs=1e-14)
+
+
+def test_bad_arguments_are_clear_errors():
+    game = bilinear.make()
+    with pytest.raises(gs.InvalidParameterError, match="known: gda"):
+        sp.spectral_radius(game, "adam")
+    with pytest.raises(gs.InvalidParameterError, match="positive step size"):
+        sp.spectral_radius(game, "gda", lr=-1.0)
+    with pytest.raises(gs.InvalidParameterError, match="which"):
+        sp.eigenvalues(game, k=1, which="XX")
+    with pytest.raises(gs.InvalidParameterError, match="Game or a GameJacobian"):
+        sp.classify_fixed_point("bilinear")
