@@ -20,6 +20,12 @@ from .solve import Result, SolveState, solve
 from .solvers import GDA, OGDA, Extragradient, get_solver_spec, make_solver, solver_names
 from .solvers import CGD, SGA, ConsensusOptimization, Lookahead
 from .solvers.oracle import GradientOracle
+from .analysis.metrics import exploitability, nash_conv  # noqa: E402  (finite games)
+from .errors import NfgParseError  # noqa: E402
+from .finite import MatrixGame, MatrixGameBatch, exact_equilibrium  # noqa: E402
+from .io import from_nashpy, read_nfg, to_nashpy, write_nfg  # noqa: E402
+from .solvers import (BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus,  # noqa: E402
+                      FictitiousPlay, Hedge, RegretMatching, Replicator)
 
 __version__ = "0.1.0"
 
@@ -33,4 +39,10 @@ __all__ = [
     "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap",
     "GameError", "ShapeError", "DomainError", "NonFiniteError", "InvalidParameterError",
     "IncompatibleSolverError", "DegenerateGameError", "UnknownNameError",
+]
+
+__all__ += [
+    "MatrixGame", "MatrixGameBatch", "exact_equilibrium", "read_nfg", "write_nfg", "from_nashpy", "to_nashpy",
+    "exploitability", "nash_conv", "NfgParseError", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
+    "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU",
 ]

@@ -4,6 +4,7 @@
     gamesolve games                       the zoo
     gamesolve solvers                     the registered solvers
     gamesolve solve GAME --solver NAME    one run, e.g. --param dim=4 --solver-param lr=0.05
+    gamesolve nash FILE.nfg [--solver NAME]   equilibria of a Gambit strategic-form game
 
 Unknown names and bad parameters print one line and exit with status 2.
 """
@@ -145,11 +146,72 @@ def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _fraction_text(values: Sequence[Any]) -> str:
+    return "  ".join(str(v) for v in values)
+
+
+def _float_text(values: Sequence[float]) -> str:
+    return "  ".join(f"{float(v):.10g}" for v in values)
+
+
+def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
+    from fractions import Fraction
+
+    from .finite import exact_equilibrium
+    from .io import read_nfg
+    from .solve import solve
+    from .solvers.registry import get_solver_spec
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"nash: cannot read {args.file}: no such file")
+    try:
+        game = read_nfg(path)
+    except OSError as err:
+        raise CommandError(f"nash: cannot read {args.file}: {err.strerror or err}") from None
+    spec = get_solver_spec(args.solver)
+    params = _parse_params(args.solver_param, "--solver-param")
+    result = solve(game, args.solver, steps=args.steps, tol=args.tol, progress=False, on_nonfinite="report",
+                   **params)
+    exact = bool(getattr(spec.factory, "exact", False)) and not args.float
+    m, n = game.shape
+    p1, p2 = game.player_labels
+    console.print(f"[bold]{game.name}[/bold]: {m} x {n}; {args.solver}: {result.reason}", highlight=False)
+    console.print(f"strategies of {p1}: {' '.join(game.strategy_labels[0])}; of {p2}: "
+                  f"{' '.join(game.strategy_labels[1])}", highlight=False)
+    if "distribution" in result.extras:
+        console.print(f"joint distribution over profiles (rows: {p1}), objective value {result.value:.10g}:",
+                      highlight=False)
+        for row in result.extras["distribution"]:
+            console.print("  " + _float_text(row), highlight=False)
+        return 0
+    if result.equilibria is None:
+        x, y = (s.detach().cpu().numpy() if hasattr(s, "detach") else s for s in result.strategies)
+        console.print(f"strategies after {result.steps} steps (exploitability "
+                      f"{game.exploitability(x, y):.3g}; not an exact equilibrium):", highlight=False)
+        console.print(f"  {p1}: {_float_text(x)}\n  {p2}: {_float_text(y)}", highlight=False)
+        return 0 if result.error is None else 1
+    A, B = game.exact_payoffs()
+    for k, (x, y) in enumerate(result.equilibria, 1):
+        exact_eq = exact_equilibrium(game, (x, y)) if exact else None
+        if exact_eq is not None:
+            xq, yq = exact_eq
+            pay = [sum((M[i][j] * xq[i] * yq[j] for i in range(m) for j in range(n)), Fraction(0)) for M in (A, B)]
+            lines = [_fraction_text(xq), _fraction_text(yq), _fraction_text(pay)]
+        else:
+            lines = [_float_text(x), _float_text(y), _float_text(game.expected_payoffs(x, y))]
+        console.print(f"equilibrium {k}" + ("" if exact_eq is not None or not exact else " (floating point)"),
+                      highlight=False)
+        console.print(f"  {p1}: {lines[0]}\n  {p2}: {lines[1]}\n  payoffs: {lines[2]}", highlight=False)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "compare": _cmd_compare,
     "games": _cmd_games,
     "solvers": _cmd_solvers,
     "solve": _cmd_solve,
+    "nash": _cmd_nash,
 }
 
 
@@ -188,6 +250,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for the trajectory CSV and checkpoints")
     p.add_argument("--checkpoint-every", type=int, help="write a checkpoint every N steps under --out")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+
+    p = sub.add_parser("nash", help="equilibria of a two-player Gambit .nfg file")
+    p.add_argument("file", metavar="FILE.nfg")
+    p.add_argument("--solver", default="vertex-enumeration",
+                   help="a finite-game solver (default: vertex-enumeration, all extreme equilibria)")
+    p.add_argument("--solver-param", action="append", metavar="K=V", help="solver parameter (repeatable)")
+    p.add_argument("--steps", type=int, default=10_000, help="step budget of iterative solvers")
+    p.add_argument("--tol", type=float, default=1e-8, help="exploitability at which iterative solvers stop")
+    p.add_argument("--float", action="store_true", help="print floats instead of exact fractions")
     return parser
 
 

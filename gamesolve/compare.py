@@ -55,16 +55,25 @@ def _run(game_name: str, solver: str, steps: int | None, tol: float | None, seed
     n_steps = spec.steps if steps is None else steps
     tolerance = spec.tol if tol is None else tol
     params = spec.params_for(solver, get_solver_spec(solver).family)
+    metrics = None if spec.residual is None else (
+        [spec.residual] + (["distance"] if getattr(game, "equilibrium", None) is not None else []))
     result = solve(game, solver, steps=n_steps, tol=tolerance, seed=seed, progress=False, on_nonfinite="report",
-                   divergence=1e8, **params)
+                   divergence=1e8, metrics=metrics, **params)
     traj = result.trajectory
-    key = "residual" if "residual" in traj else next((k for k in traj.keys() if k != "distance"), None)
+    key = _residual_key(spec, traj)
     row = Row(game=game_name, solver=solver, status=_status(result), steps=result.steps,
               steps_to_tol=float(result.steps) if result.converged else math.nan,
               distance=traj.last("distance") if "distance" in traj else math.nan,
               residual=traj.last(key) if key else math.nan, time=result.wall_time,
               note="" if result.converged else result.reason)
     return row, traj
+
+
+def _residual_key(spec: Any, traj: Trajectory) -> str | None:
+    """The metric shown as the residual: the game's own choice, else the solver's residual."""
+    if spec.residual is not None and spec.residual in traj:
+        return spec.residual
+    return "residual" if "residual" in traj else next((k for k in traj.keys() if k != "distance"), None)
 
 
 def compare(games: Sequence[str] | None = None, solvers: Sequence[str] | None = None, *, steps: int | None = None,
@@ -128,13 +137,23 @@ def write_report(rows: Sequence[Row], trajectories: dict[str, dict[str, Trajecto
                      f"{format_value(r.distance)} | {format_value(r.residual)} | {r.time:.3f} |")
     lines.append("")
     for game, trajs in trajectories.items():
-        metric = "distance" if any("distance" in t for t in trajs.values()) else "residual"
+        metric = _plot_metric(game, trajs)
         fig = convergence_plot(trajs, metric, title=f"{game}: {metric}")
         fig.savefig(out / "plots" / f"{game}.png", dpi=110)
         plt.close(fig)
         lines.append(f"![{game}](plots/{game}.png)")
     (out / "report.md").write_text("\n".join(lines) + "\n")
     return out
+
+
+def _plot_metric(game: str, trajs: dict[str, Trajectory]) -> str:
+    """Distance to the known equilibrium when there is one, else the game's residual metric."""
+    if any("distance" in t for t in trajs.values()):
+        return "distance"
+    try:
+        return game_spec(game).residual or "residual"
+    except GameError:
+        return "residual"
 
 
 def format_value(v: float) -> str:

@@ -51,6 +51,16 @@ class DegenerateGameError(GameError, ValueError):
     one and refuses rather than return an incomplete answer."""
 
 
+class NfgParseError(GameError, ValueError):
+    """A Gambit ``.nfg`` file that cannot be read: ``line`` and ``column``
+    (1-based) point at the offending token, ``path`` names the file."""
+
+    def __init__(self, message: str, line: int, column: int, path: str | None = None):
+        where = f"{path or '<nfg>'}:{line}:{column}"
+        super().__init__(f"{where}: {message}")
+        self.line, self.column, self.path = line, column, path
+
+
 class UnknownNameError(GameError, KeyError):
     """A game or solver name that no registry knows."""
 
@@ -66,5 +76,6 @@ __all__ = [
     "InvalidParameterError",
     "IncompatibleSolverError",
     "DegenerateGameError",
+    "NfgParseError",
     "UnknownNameError",
 ]

@@ -38,7 +38,10 @@ class GameSpec:
     for the default comparison, keyed by solver family (``"gradient"``,
     ``"finite"``, ...) or by solver name (which wins); ``steps`` and ``tol``
     are the comparison's budget; ``standard`` games are part of
-    ``gamesolve compare``'s default grid.
+    ``gamesolve compare``'s default grid. ``residual`` names a metric of
+    :data:`~gamesolve.analysis.metrics.METRICS` that the comparison records
+    for every solver and shows as the residual (e.g. ``"exploitability"`` for
+    finite games); by default each solver's own residual is shown.
     """
 
     name: str
@@ -50,6 +53,7 @@ class GameSpec:
     steps: int = 1000
     tol: float = 1e-8
     standard: bool = True
+    residual: str | None = None
 
     def params_for(self, solver: str, family: str) -> dict[str, Any]:
         """Keyword arguments for ``solver`` (of ``family``) in the default comparison."""

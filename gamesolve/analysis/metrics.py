@@ -17,7 +17,8 @@ from torch import Tensor
 from ..core import Game
 from ..errors import GameError, IncompatibleSolverError, ShapeError
 
-__all__ = ["gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap", "METRICS"]
+__all__ = ["gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap", "nash_conv",
+           "exploitability", "METRICS"]
 
 
 def _norm(tensors: Sequence[Tensor]) -> float:
@@ -123,9 +124,41 @@ def _frank_wolfe(game: Any, i: int, iterations: int) -> tuple[float, float]:
     return -best_value, -best_bound
 
 
+def _finite_strategies(game: Any, strategies: Sequence[Any] | None, who: str) -> tuple[Any, Any]:
+    if "payoffs" not in getattr(game, "capabilities", ()):
+        raise IncompatibleSolverError(
+            f"{who} needs a finite game with payoff matrices (a MatrixGame); {getattr(game, 'name', game)!r} offers "
+            f"{', '.join(sorted(getattr(game, 'capabilities', ()))) or 'nothing'} (use duality_gap or "
+            "natural_residual for differentiable games)")
+    if strategies is None:
+        return game.current_strategies()
+    if len(strategies) != 2:
+        raise ShapeError(f"{who} takes one mixed strategy per player (2), got {len(strategies)}")
+    return strategies[0], strategies[1]
+
+
+def nash_conv(game: Any, strategies: Sequence[Any] | None = None) -> float:
+    """``NashConv(x, y) = max_i (A y)_i - x^T A y + max_j (B^T x)_j - x^T B y``,
+    the players' summed gains from best responses (Lanctot et al. 2017), of a
+    :class:`~gamesolve.finite.MatrixGame` at ``strategies`` (default: the
+    players' current strategies); 0 exactly at Nash equilibria."""
+    x, y = _finite_strategies(game, strategies, "nash_conv")
+    return game.nash_conv(x, y)
+
+
+def exploitability(game: Any, strategies: Sequence[Any] | None = None) -> float:
+    """``exploitability = NashConv / 2``, the mean gain from a best response;
+    in a zero-sum game half the duality gap ``max_i (A y)_i - min_j (x^T A)_j``
+    (OpenSpiel's exploitability). See :func:`nash_conv`."""
+    x, y = _finite_strategies(game, strategies, "exploitability")
+    return game.exploitability(x, y)
+
+
 METRICS: dict[str, Callable[[Game], float]] = {
     "distance": distance_to_equilibrium,
     "gradient_norm": gradient_norm,
     "natural_residual": natural_residual,
     "duality_gap": duality_gap,
+    "exploitability": exploitability,
+    "nash_conv": nash_conv,
 }

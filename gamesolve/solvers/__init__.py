@@ -1,9 +1,16 @@
-"""Solvers. Importing this package registers every solver by name."""
+"""Solvers. Importing this package registers every solver by name
+(gradient solvers first: the registry's order is the order of listings)."""
 
-from .gradient import GDA, OGDA, Extragradient, GradientSolver
+from .gradient import GDA, OGDA, Extragradient, GradientSolver  # noqa: I001
 from .jacobian import CGD, SGA, ConsensusOptimization, Lookahead
+from .finite import (CorrelatedEquilibrium, LemkeHowson, LinearProgram, SupportEnumeration, VertexEnumeration,
+                     degeneracy_witness)
+from .dynamics import FictitiousPlay, Hedge, RegretMatching, Replicator
+from .batched import BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus
 from .registry import SolverSpec, get_solver_spec, make_solver, register_solver, solver_names
 
 __all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver", "ConsensusOptimization", "SGA", "CGD", "Lookahead",
-           "SolverSpec", "get_solver_spec", "make_solver",
-           "register_solver", "solver_names"]
+           "SolverSpec", "get_solver_spec", "make_solver", "register_solver", "solver_names",
+           "LinearProgram", "SupportEnumeration", "VertexEnumeration", "LemkeHowson", "CorrelatedEquilibrium",
+           "degeneracy_witness", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
+           "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU"]
