@@ -8,14 +8,16 @@ and analyse saddle-point convergence numerically.
     result = gs.solve(game, gs.OGDA(game, lr=0.05), steps=2000, tol=1e-8)
 """
 
-from .analysis.metrics import distance_to_equilibrium, duality_gap, gradient_norm, natural_residual
+from .analysis.metrics import (distance_to_equilibrium, duality_gap, gradient_norm, kkt_residuals,
+                               natural_residual)
 from .analysis.trajectory import Trajectory
 from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, NonNegative, Player, Reals, Simplex,
                    ZeroSumGame)
 from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
                      NonFiniteError, ShapeError, UnknownNameError)
+from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame
 from .solve import Result, SolveState, solve
-from .solvers import GDA, OGDA, Extragradient, get_solver_spec, make_solver, solver_names
+from .solvers import GDA, OGDA, PI, Extragradient, NuPI, get_solver_spec, make_solver, solver_names
 
 __version__ = "0.1.0"
 
@@ -27,4 +29,5 @@ __all__ = [
     "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap",
     "GameError", "ShapeError", "DomainError", "NonFiniteError", "InvalidParameterError",
     "IncompatibleSolverError", "DegenerateGameError", "UnknownNameError",
+    "Constraint", "ConstraintValue", "ConstrainedProblem", "LagrangianGame", "NuPI", "PI", "kkt_residuals",
 ]
