@@ -9,40 +9,41 @@ and analyse saddle-point convergence numerically.
 """
 
 from .analysis import spectral
-from .analysis.metrics import distance_to_equilibrium, duality_gap, gradient_norm, natural_residual
+from .analysis.metrics import (distance_to_equilibrium, duality_gap, exploitability, gradient_norm, kkt_residuals,
+                               nash_conv, natural_residual)
 from .analysis.trajectory import Trajectory
 from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, Masked, NonNegative, Player, Reals, Simplex,
                    ZeroSumGame)
 from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
-                     NonFiniteError, ShapeError, UnknownNameError)
+                     NfgParseError, NonFiniteError, ShapeError, UnknownNameError)
+from .finite import MatrixGame, MatrixGameBatch, exact_equilibrium
+from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
+from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame
 from .mixed import MixedExtension
 from .solve import Result, SolveState, solve
-from .solvers import GDA, OGDA, Extragradient, get_solver_spec, make_solver, solver_names
-from .solvers import CGD, SGA, ConsensusOptimization, Lookahead
+from .solvers import (CGD, GDA, OGDA, PI, SGA, BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus,
+                      ConsensusOptimization, Extragradient, FictitiousPlay, Hedge, Lookahead, NuPI, RegretMatching,
+                      Replicator, get_solver_spec, make_solver, solver_names)
 from .solvers.oracle import GradientOracle
-from .analysis.metrics import exploitability, nash_conv  # noqa: E402  (finite games)
-from .errors import NfgParseError  # noqa: E402
-from .finite import MatrixGame, MatrixGameBatch, exact_equilibrium  # noqa: E402
-from .io import from_nashpy, read_nfg, to_nashpy, write_nfg  # noqa: E402
-from .solvers import (BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus,  # noqa: E402
-                      FictitiousPlay, Hedge, RegretMatching, Replicator)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # games
     "Player", "Domain", "Reals", "NonNegative", "Simplex", "Box", "Masked", "Game", "ZeroSumGame", "GeneralSumGame",
-    "Evaluation",
-    "MixedExtension", "GradientOracle",
-    "GDA", "OGDA", "Extragradient", "solve", "Result", "SolveState", "Trajectory",
-    "make_solver", "solver_names", "get_solver_spec",
-    "ConsensusOptimization", "SGA", "CGD", "Lookahead", "spectral",
-    "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap",
+    "Evaluation", "MatrixGame", "MatrixGameBatch", "Constraint", "ConstraintValue", "ConstrainedProblem",
+    "LagrangianGame", "MixedExtension",
+    # solving
+    "solve", "Result", "SolveState", "make_solver", "solver_names", "get_solver_spec",
+    "GDA", "OGDA", "Extragradient", "ConsensusOptimization", "SGA", "CGD", "Lookahead", "NuPI", "PI",
+    "exact_equilibrium", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
+    "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU", "GradientOracle",
+    # analysis
+    "Trajectory", "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap", "exploitability",
+    "nash_conv", "kkt_residuals", "spectral",
+    # interop
+    "read_nfg", "write_nfg", "from_nashpy", "to_nashpy",
+    # errors
     "GameError", "ShapeError", "DomainError", "NonFiniteError", "InvalidParameterError",
-    "IncompatibleSolverError", "DegenerateGameError", "UnknownNameError",
-]
-
-__all__ += [
-    "MatrixGame", "MatrixGameBatch", "exact_equilibrium", "read_nfg", "write_nfg", "from_nashpy", "to_nashpy",
-    "exploitability", "nash_conv", "NfgParseError", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
-    "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU",
+    "IncompatibleSolverError", "DegenerateGameError", "UnknownNameError", "NfgParseError",
 ]

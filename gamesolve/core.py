@@ -41,6 +41,7 @@ __all__ = [
     "flatten",
     "unflatten",
     "all_finite",
+    "stored_values",
 ]
 
 
@@ -408,14 +409,20 @@ def unflatten(vector: Tensor, like: Sequence[Tensor]) -> list[Tensor]:
     return out
 
 
+def stored_values(t: Tensor) -> Tensor:
+    """The entries a tensor stores: ``t`` itself, or the values of a sparse
+    tensor (e.g. the gradient of indexed multipliers), coalesced."""
+    return t.coalesce().values() if t.is_sparse else t
+
+
 def all_finite(tensors: Sequence[Tensor]) -> bool:
-    """Whether every entry of every tensor is finite.
+    """Whether every entry of every tensor (dense or sparse) is finite.
 
     Fast path: one fused 2-norm per tensor; only when a norm is not finite
     (a NaN/inf entry, or merely an overflowing sum of squares) are the entries
     checked one by one.
     """
-    tensors = [t.detach() for t in tensors]
+    tensors = [stored_values(t.detach()) for t in tensors]
     if not tensors:
         return True
     if bool(torch.isfinite(torch.stack(torch._foreach_norm(tensors))).all()):

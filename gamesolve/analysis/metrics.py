@@ -18,7 +18,7 @@ from ..core import Game
 from ..errors import GameError, IncompatibleSolverError, ShapeError
 
 __all__ = ["gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap", "nash_conv",
-           "exploitability", "METRICS"]
+           "exploitability", "kkt_residuals", "kkt_residual", "METRICS"]
 
 
 def _norm(tensors: Sequence[Tensor]) -> float:
@@ -162,3 +162,47 @@ METRICS: dict[str, Callable[[Game], float]] = {
     "exploitability": exploitability,
     "nash_conv": nash_conv,
 }
+
+
+# --------------------------------------------------------------------------
+# Lagrangian games
+# --------------------------------------------------------------------------
+
+
+def kkt_residuals(game: Any, batch: Any = None) -> dict[str, float]:
+    """The four KKT residuals of a :class:`~gamesolve.LagrangianGame` at its
+    current strategies (Karush 1939; Kuhn & Tucker 1951), 2-norms over all
+    constraint entries, with ``g`` the inequality and ``h`` the equality
+    violations (``value - target``) and ``L = f + <lambda, g~> + <mu, h~>``
+    (``~``: the proxy where a constraint has one):
+
+    - ``stationarity``:            ``||x - P_X(x - grad_x L)||`` (``||grad_x L||`` for unconstrained x)
+    - ``primal_feasibility``:      ``||(max(g, 0), h)||``
+    - ``complementary_slackness``: ``||lambda * g||``
+    - ``dual_feasibility``:        ``||min(lambda, 0)||``
+
+    All four vanish exactly at a KKT point. For a stochastic problem the
+    residuals are measured on ``batch`` (e.g. the whole data set) or on one
+    batch drawn without consuming the game's stream; indexed constraints count
+    their observed entries, except dual feasibility, which checks every multiplier.
+    """
+    if not hasattr(game, "kkt_terms"):
+        raise IncompatibleSolverError(f"kkt_residuals needs a LagrangianGame, got {type(game).__name__}")
+    t = game.kkt_terms(batch)
+    with torch.no_grad():
+        stationarity = [p.detach() - d.project(p.detach() - g) for p, d, g in
+                        zip(t.primal.params, t.primal.domains, t.gradient)]
+        feasibility = [v.clamp_min(0) if kind == "<=" else v for kind, v in zip(t.kinds, t.violations)]
+        slackness = [lam * v for kind, lam, v in zip(t.kinds, t.multipliers, t.violations) if kind == "<="]
+        dual = [lam.clamp_max(0) for kind, lam in zip(t.kinds, t.all_multipliers) if kind == "<="]
+    zero = [torch.zeros(())]
+    return {"stationarity": _norm(stationarity), "primal_feasibility": _norm(feasibility),
+            "complementary_slackness": _norm(slackness or zero), "dual_feasibility": _norm(dual or zero)}
+
+
+def kkt_residual(game: Any) -> float:
+    """The largest of the four :func:`kkt_residuals` (a metric for ``gs.solve``)."""
+    return max(kkt_residuals(game).values())
+
+
+METRICS["kkt"] = kkt_residual

@@ -3,6 +3,7 @@
 
 from .gradient import GDA, OGDA, Extragradient, GradientSolver  # noqa: I001
 from .jacobian import CGD, SGA, ConsensusOptimization, Lookahead
+from .nupi import PI, NuPI
 from .finite import (CorrelatedEquilibrium, LemkeHowson, LinearProgram, SupportEnumeration, VertexEnumeration,
                      degeneracy_witness)
 from .dynamics import FictitiousPlay, Hedge, RegretMatching, Replicator
@@ -10,7 +11,7 @@ from .batched import BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretM
 from .registry import SolverSpec, get_solver_spec, make_solver, register_solver, solver_names
 
 __all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver", "ConsensusOptimization", "SGA", "CGD", "Lookahead",
-           "SolverSpec", "get_solver_spec", "make_solver", "register_solver", "solver_names",
+           "NuPI", "PI", "SolverSpec", "get_solver_spec", "make_solver", "register_solver", "solver_names",
            "LinearProgram", "SupportEnumeration", "VertexEnumeration", "LemkeHowson", "CorrelatedEquilibrium",
            "degeneracy_witness", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
            "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU"]

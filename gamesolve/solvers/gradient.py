@@ -27,7 +27,7 @@ from typing import Any, Union
 import torch
 from torch import Tensor
 
-from ..core import Game, all_finite
+from ..core import Game, all_finite, stored_values
 from ..errors import InvalidParameterError, NonFiniteError
 from .registry import check_capabilities, register_solver
 
@@ -178,7 +178,7 @@ class GradientSolver:
             if self._constrained[i]:
                 with torch.no_grad():
                     blocks.append([p - d.project(p - g) for p, d, g in zip(self._params[i], player.domains, grads[i])])
-        norms = torch._foreach_norm([t for block in blocks for t in block])
+        norms = torch._foreach_norm([stored_values(t) for block in blocks for t in block])
         vals = torch.stack([*norms, losses[0], losses[1]]).tolist()
         sq, k = [], 0
         for block in blocks:
