@@ -590,7 +590,7 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
             minimax = bool(nx == 0 or eig_s[0] > zero)
     nash = pos_x and pos_y
     stable = bool(eig_h.size and eig_h.real.min() > zero)
-    low = lambda e: f"{e[0]:.4g}" if e.size else "none"  # noqa: E731
+    low = lambda e: f"{e[0] + 0.0:.4g}" if e.size else "none"  # noqa: E731
     facts = f"min eig H_xx = {low(eig_x)}, min eig H_yy = {low(eig_y)}"
     if eig_s is not None:
         facts += f", min eig Schur = {low(eig_s)}"
