@@ -137,3 +137,12 @@ def test_cli_analyze_final_point_and_figures(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "4 x 4 over all coordinates" in out
     assert main(["analyze", "bilinear", "--at", "nowhere"]) == 2
+
+
+def test_the_guide_snippet_runs(capsys):
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / "analysis.md").read_text()
+    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(snippet, "docs/analysis.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "none:" in out and "(0.0001, 0.49999" in out and "RateFit(rate=0.99503768" in out
