@@ -5,6 +5,8 @@
     gamesolve solvers                     the registered solvers
     gamesolve solve GAME --solver NAME    one run, e.g. --param dim=4 --solver-param lr=0.05
     gamesolve nash FILE.nfg [--solver NAME]   equilibria of a Gambit strategic-form game
+    gamesolve analyze GAME [--at equilibrium|final] [--plot] [--out DIR]
+                                          spectrum, fixed-point class, solver stability
 
 Unknown names and bad parameters print one line and exit with status 2.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -206,12 +209,151 @@ def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+ANALYZED_SOLVERS = ("gda", "alternating-gda", "ogda", "extragradient", "past-extragradient")
+DEFAULT_ANALYSIS_OUT = "gamesolve-analysis"
+
+
+def _cmd_analyze(args: argparse.Namespace, console: Console) -> int:
+    import numpy as np
+
+    from .analysis import spectral as sp
+    from .compare import format_value
+    from .solve import solve
+    from .solvers.registry import get_solver_spec
+    from .zoo import game_spec, make_game
+
+    spec = game_spec(args.game)
+    game_params = _parse_params(args.param, "--param")
+    game = make_game(args.game, **game_params)
+    lr = args.lr if args.lr is not None else spec.params_for("gda", "gradient").get("lr", 0.01)
+    at = args.at or ("equilibrium" if game.equilibrium is not None else "final")
+    if at == "equilibrium":
+        if game.equilibrium is None:
+            raise CommandError(f"analyze: {args.game} has no known equilibrium; use --at final")
+        game.set_strategies(game.equilibrium)
+        where = "its known equilibrium"
+    else:
+        params = {**spec.params_for(args.solver, get_solver_spec(args.solver).family), "lr": lr}
+        result = solve(game, args.solver, steps=spec.steps if args.steps is None else args.steps, tol=spec.tol,
+                       seed=args.seed, progress=args.progress, on_nonfinite="report", **params)
+        where = f"the final strategies of {args.solver} with lr={lr:g} ({result.reason})"
+    jac = sp.jacobian(game, tangent=args.tangent)
+    n = jac.shape[0]
+    space = "the tangent space of the domains" if jac.basis is not None else "all coordinates"
+    console.print(f"[bold]{game.name}[/bold] at {where}")
+    console.print(f"Jacobian H = dF/dtheta: {n} x {n} over {space} (products: {jac.method} double backprop)")
+
+    dense = n <= sp.DENSE_LIMIT
+    if dense:
+        values = sp.eigenvalues(jac)
+        console.print(f"spectrum (all {n}, dense): max |lambda| = {np.abs(values).max(initial=0):.6g}, "
+                      f"min Re = {values.real.min(initial=np.inf):.6g}, max Re = {values.real.max(initial=-np.inf):.6g}, "
+                      f"{int((values.real <= 1e-12).sum())} with Re <= 0")
+        shown = values[:12]
+    else:
+        before = jac.products
+        values = np.concatenate([sp.eigenvalues(jac, k=args.k, which=w, seed=args.seed) for w in ("LM", "LR", "SR")])
+        console.print(f"spectrum (matrix-free, ARPACK: top {args.k} by modulus, largest and smallest real part; "
+                      f"{jac.products - before} Jacobian-vector products)")
+        shown = values
+    console.print("  eigenvalues: " + ", ".join(_complex_text(v) for v in shown) + (" ..." if len(values) > len(shown)
+                                                                                     else ""))
+    split = sp.helmholtz_decomposition(jac)
+    console.print("  ||A F|| / ||S F|| (antisymmetric / symmetric part along F): "
+                  + ("n/a at a fixed point (F = 0)" if np.isnan(split.ratio) else f"{split.ratio:.4g}"))
+    fp = sp.classify_fixed_point(jac, seed=args.seed)
+    console.print(f"fixed point: [bold]{fp.kind}[/bold]: {fp.reason}")
+
+    ranges = n <= 200
+    table = Table(title=f"linearised solvers at this point, lr = {lr:g}")
+    for col in ("solver", "spectral radius", "predicted", "stable lr (scan of [1e-4, 10])"):
+        table.add_column(col, justify="left" if col in ("solver", "predicted") else "right")
+    for name in ANALYZED_SOLVERS:
+        rho = sp.spectral_radius(jac, name, lr=lr, seed=args.seed)
+        verdict = ("diverges" if rho > 1 + sp.MARGIN else "marginal (no contraction)" if rho >= 1 - sp.MARGIN
+                   else f"converges, x10 closer every {math.log(10) / -math.log(rho):.3g} steps")
+        stable = "-"
+        if ranges:
+            found = sp.stable_step_sizes(jac, name, num=120 if name == "alternating-gda" else 400)
+            stable = ", ".join(f"[{format_value(lo)}, {format_value(hi)}]" for lo, hi in found) or "none"
+        table.add_row(name, f"{rho:.8g}", verdict, stable)
+    console.print(table)
+    if ranges:
+        found = sp.stable_ratios(jac, "gda", lr=lr)
+        console.print(f"gamma-GDA (eta_x = {lr:g} / gamma, eta_y = {lr:g}) contracts for gamma in "
+                      + (", ".join(f"[{format_value(lo)}, {format_value(hi)}]" for lo, hi in found) or "no ratio")
+                      + " (scan of [0.01, 100])")
+    else:
+        console.print(f"(stable step-size ranges are scanned for games up to 200 parameters; this one has {n})")
+    if args.plot:
+        for path in _analysis_figures(args, game_params, jac, values, lr, spec):
+            console.print(f"wrote {path}")
+    return 0
+
+
+def _complex_text(z: complex) -> str:
+    tiny = 1e-12 * max(1.0, abs(z))
+    re, im = (0.0 if abs(v) <= tiny else v + 0.0 for v in (z.real, z.imag))
+    return f"{re:.4g}" if im == 0.0 else f"{re:.4g}{im:+.4g}i"
+
+
+def _analysis_figures(args: argparse.Namespace, game_params: dict[str, Any], jac: Any, values: Any, lr: float,
+                      spec: Any) -> list[Path]:
+    """spectrum.png, stability-<solver>.png (small games), convergence.png and, for
+    games with one scalar per player, phase.png."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .analysis import plots
+    from .analysis import spectral as sp
+    from .solve import solve
+    from .zoo import make_game
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig: Any, name: str) -> None:
+        fig.savefig(out / name, dpi=110)
+        plt.close(fig)
+        written.append(out / name)
+
+    save(plots.spectrum_plot({"H": values}, title=f"{jac.game.name}: eigenvalues of the game Jacobian"),
+         "spectrum.png")
+    if jac.shape[0] <= 200:
+        etas = np.geomspace(1e-3, 2.0, 36)
+        for name in ("gda", "alternating-gda", "ogda", "extragradient"):
+            grid = sp.stability_grid(jac, name, etas, etas)
+            save(plots.stability_region_plot(etas, etas, grid, title=f"{name}: spectral radius"),
+                 f"stability-{name}.png")
+    steps = min(spec.steps, 2000 if args.steps is None else args.steps)
+    runs, points = {}, {}
+    for name in ("gda", "alternating-gda", "ogda", "extragradient"):
+        game = make_game(args.game, **game_params)
+        res = solve(game, name, steps=steps, lr=lr, seed=args.seed, progress=False, on_nonfinite="report",
+                    divergence=1e6, record_strategies=True)
+        runs[name], points[name] = res.trajectory, res.trajectory.points
+    metric = "distance" if all("distance" in t for t in runs.values()) else "residual"
+    save(plots.convergence_plot(runs, metric, title=f"{jac.game.name}: {metric}, lr = {lr:g}"), "convergence.png")
+    game = jac.game
+    if all(p.numel == 1 for p in game.players):
+        center = np.concatenate([np.ravel(np.asarray(s, dtype=float)) for s in game.strategies()])
+        start = next(iter(points.values()))[0]
+        r = 1.5 * max(float(np.abs(start - center).max()), 1e-3)
+        clipped = {k: v[np.all(np.abs(v - center) <= 3 * r, axis=1)] for k, v in points.items() if v is not None}
+        save(plots.phase_portrait(sp.vector_field(game), (center[0] - r, center[0] + r), (center[1] - r, center[1] + r),
+                                  clipped, fixed_point=center, labels=(game.players[0].name, game.players[1].name),
+                                  title=f"{game.name}: flow -F and solvers (lr = {lr:g})"), "phase.png")
+    return written
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "compare": _cmd_compare,
     "games": _cmd_games,
     "solvers": _cmd_solvers,
     "solve": _cmd_solve,
     "nash": _cmd_nash,
+    "analyze": _cmd_analyze,
 }
 
 
@@ -259,6 +401,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=10_000, help="step budget of iterative solvers")
     p.add_argument("--tol", type=float, default=1e-8, help="exploitability at which iterative solvers stop")
     p.add_argument("--float", action="store_true", help="print floats instead of exact fractions")
+
+    p = sub.add_parser("analyze", help="spectrum, fixed-point class and solver stability of a zoo game")
+    p.add_argument("game")
+    p.add_argument("--param", action="append", metavar="K=V", help="game parameter (repeatable)")
+    p.add_argument("--at", choices=("equilibrium", "final"),
+                   help="analyse at the known equilibrium (default when known) or where --solver ends")
+    p.add_argument("--solver", default="ogda", help="solver run for --at final (default: ogda)")
+    p.add_argument("--lr", type=float, help="step size of the linearised solvers (default: the game's)")
+    p.add_argument("--steps", type=int, help="step budget of the runs (default: the game's)")
+    p.add_argument("--k", type=int, default=6, help="eigenvalues per end of the spectrum for large games")
+    p.add_argument("--tangent", action=argparse.BooleanOptionalAction, default=None,
+                   help="restrict to the tangent space of the domains (default: when a player is constrained)")
+    p.add_argument("--plot", action="store_true", help="write figures under --out")
+    p.add_argument("--out", default=DEFAULT_ANALYSIS_OUT, help=f"figure folder (default: ./{DEFAULT_ANALYSIS_OUT})")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     return parser
 
 

@@ -366,3 +366,21 @@ def test_bad_arguments_are_clear_errors():
         sp.eigenvalues(game, k=1, which="XX")
     with pytest.raises(gs.InvalidParameterError, match="Game or a GameJacobian"):
         sp.classify_fixed_point("bilinear")
+
+
+def test_matrix_free_classification_matches_closed_forms_on_200_parameters():
+    """100 pairs (a_i, b_i, c_i): eigenvalues a of H_xx, c of H_yy, a + b^2 / c of the Schur complement."""
+    rng = np.random.default_rng(0)
+    c = rng.uniform(0.5, 2.0, 100)
+    b = rng.uniform(1.5, 2.0, 100)
+    a = np.linspace(-1.0, 1.0, 100)
+    game = _at_equilibrium(minimax_quadratic.make(a=a, b=b, c=c))
+    free = sp.classify_fixed_point(game, dense=False, k=3)
+    dense = sp.classify_fixed_point(game, dense=True)
+    assert free.kind == dense.kind == "local-minimax" and not free.dense and free.products > 0
+    assert np.allclose(free.eig_x, np.sort(a)[:3], atol=1e-7)
+    assert np.allclose(free.eig_y, np.sort(c)[:3], atol=1e-7)
+    assert np.allclose(free.eig_schur, np.sort(a + b ** 2 / c)[:3], atol=1e-6)
+    assert np.allclose(dense.eig_schur, np.sort(a + b ** 2 / c), atol=1e-10)
+    assert free.stable == dense.stable
+    assert abs(free.eig_jacobian[0].real - dense.eig_jacobian[0].real) < 1e-7

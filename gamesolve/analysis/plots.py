@@ -57,7 +57,7 @@ def convergence_plot(trajectories: Mapping[str, Trajectory], metric: str, *, ax:
 
 from collections.abc import Callable, Sequence  # noqa: E402
 
-from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
 __all__ += ["phase_portrait", "stability_region_plot", "spectrum_plot"]
 
@@ -110,13 +110,15 @@ def stability_region_plot(eta_x: np.ndarray, eta_y: np.ndarray, radius: np.ndarr
     else:
         fig = ax.figure
     rho = np.asarray(radius, dtype=float)
-    finite = rho[np.isfinite(rho) & (rho > 0)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.5, 2.0)
-    mesh = ax.pcolormesh(eta_x, eta_y, rho, shading="auto", cmap="RdYlGn_r",
-                         norm=LogNorm(vmin=min(lo, 0.99), vmax=max(hi, 1.01)))
-    fig.colorbar(mesh, ax=ax, label="spectral radius")
-    if finite.size and lo < 1 < hi:
-        ax.contour(eta_x, eta_y, rho, levels=[1.0], colors="k", linewidths=1.2)
+    with np.errstate(divide="ignore"):
+        log_rho = np.log10(rho)
+    finite = log_rho[np.isfinite(log_rho)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    mesh = ax.pcolormesh(eta_x, eta_y, log_rho, shading="auto", cmap="RdYlGn_r",
+                         norm=TwoSlopeNorm(vmin=min(lo, -1e-6), vcenter=0.0, vmax=max(hi, 1e-6)))
+    fig.colorbar(mesh, ax=ax, label="log10 spectral radius (green: contracting)")
+    if finite.size and lo < 0 < hi:
+        ax.contour(eta_x, eta_y, log_rho, levels=[0.0], colors="k", linewidths=1.2)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("eta_x")

@@ -300,7 +300,7 @@ class GameJacobian(spla.LinearOperator):
     def dense(self) -> np.ndarray:
         """``H`` as a dense matrix, row by row from ``n`` products with ``H^T``."""
         n = self.shape[0]
-        if n > 20 * DENSE_LIMIT:
+        if n > 10 * DENSE_LIMIT:
             raise InvalidParameterError(
                 f"jacobian: a dense {n} x {n} Jacobian would take {8 * n * n / 2**30:.1f} GiB; "
                 "use the operator (eigenvalues(..., k=6)) instead")
@@ -439,18 +439,25 @@ def eigenvalues(game: Game | GameJacobian | np.ndarray, k: int | None = None, *,
     (``"LR"``) or smallest real part (``"SR"``) by ARPACK on the matrix-free
     operator (implicitly restarted Arnoldi; Lehoucq, Sorensen & Yang 1998).
 
-    Sorted by ``which``. ``game`` may be a :class:`GameJacobian` (or a dense
-    matrix); its ``products`` counter then tells the cost of the call. The
+    Sorted by ``which``. ``game`` may be a :class:`GameJacobian`, whose
+    ``products`` counter then tells the cost of the call, or any other
+    ``LinearOperator`` (e.g. :func:`update_operator`) or a dense matrix. The
     ARPACK start vector comes from ``seed``, so a call is reproducible.
     """
     if which not in _ORDER:
         raise InvalidParameterError(f"eigenvalues: which must be 'LM', 'LR' or 'SR', got {which!r}")
-    op = np.asarray(game, dtype=np.float64) if isinstance(game, np.ndarray) else _as_jacobian(game, tangent)
+    if isinstance(game, np.ndarray):
+        op: Any = np.asarray(game, dtype=np.float64)
+    elif isinstance(game, spla.LinearOperator):
+        op = game
+    else:
+        op = _as_jacobian(game, tangent)
     n = op.shape[0]
     if k is not None and (not isinstance(k, int) or k < 1):
         raise InvalidParameterError(f"eigenvalues: k must be a positive integer or None, got {k!r}")
     if k is None or k >= n - 1:
-        dense = op if isinstance(op, np.ndarray) else op.dense()
+        dense = op if isinstance(op, np.ndarray) else op.dense() if isinstance(op, GameJacobian) else \
+            op.matmat(np.eye(n))
         values = _sorted(np.linalg.eigvals(dense), which)
         return values if k is None else values[:k]
     v0 = np.random.default_rng(seed).standard_normal(n)
@@ -590,7 +597,7 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
             minimax = bool(nx == 0 or eig_s[0] > zero)
     nash = pos_x and pos_y
     stable = bool(eig_h.size and eig_h.real.min() > zero)
-    low = lambda e: f"{e[0]:.4g}" if e.size else "none"  # noqa: E731
+    low = lambda e: f"{e[0] + 0.0:.4g}" if e.size else "none"  # noqa: E731
     facts = f"min eig H_xx = {low(eig_x)}, min eig H_yy = {low(eig_y)}"
     if eig_s is not None:
         facts += f", min eig Schur = {low(eig_s)}"
@@ -757,12 +764,7 @@ def spectral_radius(game: Game | GameJacobian, solver: str, lr: float | Sequence
     if (n <= DENSE_LIMIT) if dense is None else dense:
         return _dense_radius(jac.dense(), jac.player_slices, solver, lr, opts)
     op = update_operator(jac, solver, lr, order=order, steps_per_player=steps_per_player)
-    size = op.shape[0]
-    if size < 8:
-        return float(np.abs(np.linalg.eigvals(op.matmat(np.eye(size)))).max())
-    v0 = np.random.default_rng(seed).standard_normal(size)
-    values = spla.eigs(op, k=4, which="LM", v0=v0, ncv=min(size, 20), tol=tol, return_eigenvectors=False)
-    return float(np.abs(values).max())
+    return float(np.abs(eigenvalues(op, k=4, tol=tol, seed=seed)).max())
 
 
 MARGIN = 1e-12   # a spectral radius within MARGIN of 1 counts as marginal, not contracting

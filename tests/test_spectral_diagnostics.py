@@ -1,0 +1,148 @@
+"""Trajectory diagnostics (rates, rotation, divergence, path angle), analysis figures and `gamesolve analyze`."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+
+import gamesolve as gs
+from gamesolve.analysis import plots
+from gamesolve.analysis import spectral as sp
+from gamesolve.analysis.trajectory import (detect_divergence, linear_rate, oscillation_period, path_angle,
+                                           rotation_angles)
+from gamesolve.cli import main
+from games import bilinear, dirac_gan
+
+
+def _spiral(rate, omega, steps, dim=2, seed=0):
+    """p_t = rate^t R(omega t) p_0 in the plane of the first two coordinates of a random orthonormal frame."""
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+    t = np.arange(steps)
+    plane = (rate ** t)[:, None] * np.column_stack([np.cos(omega * t), np.sin(omega * t)])
+    return plane @ Q[:, :2].T
+
+
+@settings(max_examples=30, deadline=None)
+@given(rate=st.floats(0.5, 1.5), log_c=st.floats(-5, 5), n=st.integers(3, 200))
+def test_linear_rate_recovers_a_geometric_sequence(rate, log_c, n):
+    fit = linear_rate(math.exp(log_c) * rate ** np.arange(n))
+    assert abs(fit.rate - rate) < 1e-9 * rate
+    assert fit.low <= fit.rate <= fit.high and fit.high - fit.low < 1e-8 and fit.count == n
+
+
+def test_linear_rate_interval_covers_the_true_rate_at_its_confidence():
+    rng = np.random.default_rng(0)
+    t = np.arange(60)
+    hits = 0
+    for _ in range(400):
+        values = 0.97 ** t * np.exp(0.05 * rng.standard_normal(t.size))
+        fit = linear_rate(values, confidence=0.9)
+        hits += fit.low <= 0.97 <= fit.high
+    assert 0.86 <= hits / 400 <= 0.94
+
+
+@settings(max_examples=30, deadline=None)
+@given(omega=st.floats(-3.0, 3.0).filter(lambda w: abs(w) > 1e-3), rate=st.floats(0.8, 1.2), dim=st.integers(2, 6))
+def test_rotation_angles_of_a_spiral(omega, rate, dim):
+    points = _spiral(rate, omega, 40, dim)
+    angles = rotation_angles(points, np.zeros(dim))
+    if dim == 2:   # signed; the random frame may flip orientation
+        assert np.allclose(np.abs(angles), abs(omega), atol=1e-9) and len(set(np.sign(angles))) == 1
+    else:
+        assert np.allclose(angles, abs(omega), atol=1e-9)
+    assert oscillation_period(points, np.zeros(dim)) == pytest.approx(2 * math.pi / abs(omega), rel=1e-9)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.3])
+def test_oscillation_period_of_gda_on_the_dirac_gan(gamma):
+    """GDA's linearised update I - eta H has eigenvalues r exp(+-i omega): period 2 pi / omega."""
+    eta = 0.1
+    game = dirac_gan.make(gamma=gamma, theta0=1e-3, psi0=1e-3)
+    points = gs.solve(game, "gda", lr=eta, steps=1300, record_strategies=True, progress=False).trajectory.points
+    omega = abs(np.angle(np.linalg.eigvals(np.eye(2) - eta * np.array([[0.0, 0.5], [-0.5, gamma]]))[0]))
+    assert oscillation_period(points, np.zeros(2)) == pytest.approx(2 * math.pi / omega, rel=0.01)
+    assert oscillation_period(points, np.zeros(2), method="spectral") == pytest.approx(2 * math.pi / omega, rel=0.02)
+
+
+def test_divergence_detection():
+    gda = gs.solve(bilinear.make(), "gda", lr=0.3, steps=400, progress=False).trajectory["distance"]
+    found = detect_divergence(gda)
+    assert found.diverged and 0 < found.step < 400 and gda[found.step] > 100 * gda[:found.step].min()
+    alternating = gs.solve(bilinear.make(), "alternating-gda", lr=0.3, steps=3000, progress=False)
+    assert not detect_divergence(alternating.trajectory["distance"]).diverged
+    assert detect_divergence([1.0, 2.0, np.nan, 3.0]) == (True, 2, "non-finite value at index 2")
+    assert detect_divergence([1.0, 5.0, 50.0], threshold=10.0).step == 2
+    converging = 0.9 ** np.arange(100)
+    assert not detect_divergence(converging).diverged
+
+
+def test_path_angle_of_rotational_and_potential_fields():
+    """x^T A y: F(theta_a) is orthogonal to the path into the equilibrium (c = 0); a potential field
+    F = grad (|z|^2 / 2) = z flips the sign of c at a = 1 (Berard et al. 2020)."""
+    game = bilinear.make(dim=3)
+    start = np.concatenate([p.detach().numpy() for p in game.parameters()])
+    rot = path_angle(sp.vector_field(game), start, np.zeros(6))
+    keep = np.isfinite(rot.cosine)
+    assert np.abs(rot.cosine[keep]).max() < 1e-12 and rot.norm[np.argmin(rot.norm)] < 1e-12
+    pot = path_angle(lambda z: z, start, np.zeros(6), np.array([0.0, 0.5, 0.99, 1.01, 1.2]))
+    assert np.allclose(pot.cosine, [-1, -1, -1, 1, 1])
+    assert np.all(np.abs(np.nan_to_num(rot.cosine)) <= 1)
+
+
+def test_vector_field_restores_the_game():
+    game = bilinear.make(dim=2)
+    before = game.snapshot()
+    F = sp.vector_field(game)(np.zeros((3, 4)) + np.arange(4))
+    assert F.shape == (3, 4)
+    A = game.A.numpy()
+    assert np.allclose(F[0], np.concatenate([A @ [2.0, 3.0], -A.T @ [0.0, 1.0]]))
+    assert all(np.array_equal(a, b) for a, b in zip(before, game.snapshot()))
+
+
+def test_figures():
+    game = dirac_gan.make(gamma=0.3)
+    run = gs.solve(game, "gda", lr=0.3, steps=100, record_strategies=True, progress=False)
+    fig = plots.phase_portrait(sp.vector_field(game), (-1.5, 1.5), (-1.5, 1.5), {"gda": run.trajectory.points},
+                               fixed_point=(0.0, 0.0))
+    assert isinstance(fig, Figure) and len(fig.axes[0].lines) == 3 and fig.axes[0].collections
+    game.set_strategies(game.equilibrium)
+    etas = np.geomspace(1e-2, 1.0, 8)
+    fig = plots.stability_region_plot(etas, etas, sp.stability_grid(game, "gda", etas, etas))
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    fig = plots.spectrum_plot({"H": sp.eigenvalues(game)})
+    assert fig.axes[0].collections[0].get_offsets().shape == (2, 2)
+
+
+def test_cli_analyze_local_minimax(capsys):
+    assert main(["analyze", "local-minimax-quadratic"]) == 0
+    out = capsys.readouterr().out
+    assert "local-minimax" in out and "min eig Schur = 1" in out
+    assert "gamma in [2.35, 100]" in out            # eta = 0.05: the discrete threshold above gamma* = 2
+    assert "diverges" in out
+
+
+def test_cli_analyze_final_point_and_figures(capsys, tmp_path):
+    assert main(["analyze", "dirac-gan", "--param", "gamma=0.3", "--at", "final", "--solver", "extragradient",
+                 "--steps", "300", "--plot", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "final strategies of extragradient" in out and "local-nash" not in out
+    assert "converges" in out
+    for name in ("spectrum", "stability-gda", "convergence", "phase"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 5000
+    assert main(["analyze", "matching-pennies-continuous", "--no-tangent"]) == 0
+    out = capsys.readouterr().out
+    assert "4 x 4 over all coordinates" in out
+    assert main(["analyze", "bilinear", "--at", "nowhere"]) == 2
+
+
+def test_the_guide_snippet_runs(capsys):
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "docs" / "analysis.md").read_text()
+    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(snippet, "docs/analysis.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "none:" in out and "(0.0001, 0.49999" in out and "RateFit(rate=0.99503768" in out
