@@ -17,6 +17,14 @@ from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSo
 from .solve import Result, SolveState, solve
 from .solvers import GDA, OGDA, Extragradient, get_solver_spec, make_solver, solver_names
 
+# GANs (issue 5)
+from .analysis.samples import (energy_distance, frechet_distance, mmd, mode_coverage, precision_recall,
+                               sliced_wasserstein)
+from .callbacks import CSVLogger, SaveCheckpoints, SaveSamples, TensorBoardLogger
+from .data import GaussianMixture, grid_of_gaussians, ring_of_gaussians
+from .errors import MissingDependencyError
+from .gan import GANGame, GANLoss, GradientPenalty, R1, R2
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -27,4 +35,9 @@ __all__ = [
     "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap",
     "GameError", "ShapeError", "DomainError", "NonFiniteError", "InvalidParameterError",
     "IncompatibleSolverError", "DegenerateGameError", "UnknownNameError",
+    # GANs (issue 5)
+    "GANGame", "GANLoss", "R1", "R2", "GradientPenalty", "MissingDependencyError",
+    "GaussianMixture", "ring_of_gaussians", "grid_of_gaussians",
+    "mode_coverage", "mmd", "sliced_wasserstein", "energy_distance", "precision_recall", "frechet_distance",
+    "CSVLogger", "TensorBoardLogger", "SaveCheckpoints", "SaveSamples",
 ]

@@ -51,6 +51,11 @@ class DegenerateGameError(GameError, ValueError):
     one and refuses rather than return an incomplete answer."""
 
 
+class MissingDependencyError(GameError, ImportError):
+    """An optional feature needs a package that is not installed (e.g.
+    TensorBoard logging needs ``tensorboard``); the message names it."""
+
+
 class UnknownNameError(GameError, KeyError):
     """A game or solver name that no registry knows."""
 
@@ -67,4 +72,5 @@ __all__ = [
     "IncompatibleSolverError",
     "DegenerateGameError",
     "UnknownNameError",
+    "MissingDependencyError",
 ]
