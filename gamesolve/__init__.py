@@ -11,12 +11,17 @@ and analyse saddle-point convergence numerically.
 from .analysis import spectral
 from .analysis.metrics import (distance_to_equilibrium, duality_gap, exploitability, gradient_norm, kkt_residuals,
                                nash_conv, natural_residual)
+from .analysis.samples import (energy_distance, frechet_distance, mmd, mode_coverage, precision_recall,
+                               sliced_wasserstein)
 from .analysis.trajectory import Trajectory
+from .callbacks import CSVLogger, SaveCheckpoints, SaveSamples, TensorBoardLogger
 from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, Masked, NonNegative, Player, Reals, Simplex,
                    ZeroSumGame)
+from .data import GaussianMixture, grid_of_gaussians, ring_of_gaussians
 from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
-                     NfgParseError, NonFiniteError, ShapeError, UnknownNameError)
+                     MissingDependencyError, NfgParseError, NonFiniteError, ShapeError, UnknownNameError)
 from .finite import MatrixGame, MatrixGameBatch, exact_equilibrium
+from .gan import R1, R2, GANGame, GANLoss, GradientPenalty
 from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
 from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame
 from .mixed import MixedExtension
@@ -32,7 +37,9 @@ __all__ = [
     # games
     "Player", "Domain", "Reals", "NonNegative", "Simplex", "Box", "Masked", "Game", "ZeroSumGame", "GeneralSumGame",
     "Evaluation", "MatrixGame", "MatrixGameBatch", "Constraint", "ConstraintValue", "ConstrainedProblem",
-    "LagrangianGame", "MixedExtension",
+    "LagrangianGame", "MixedExtension", "GANGame", "GANLoss", "R1", "R2", "GradientPenalty",
+    # data
+    "GaussianMixture", "ring_of_gaussians", "grid_of_gaussians",
     # solving
     "solve", "Result", "SolveState", "make_solver", "solver_names", "get_solver_spec",
     "GDA", "OGDA", "Extragradient", "ConsensusOptimization", "SGA", "CGD", "Lookahead", "NuPI", "PI",
@@ -41,9 +48,13 @@ __all__ = [
     # analysis
     "Trajectory", "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap", "exploitability",
     "nash_conv", "kkt_residuals", "spectral",
+    "mode_coverage", "mmd", "sliced_wasserstein", "energy_distance", "precision_recall", "frechet_distance",
+    # callbacks of gs.solve
+    "CSVLogger", "TensorBoardLogger", "SaveCheckpoints", "SaveSamples",
     # interop
     "read_nfg", "write_nfg", "from_nashpy", "to_nashpy",
     # errors
     "GameError", "ShapeError", "DomainError", "NonFiniteError", "InvalidParameterError",
     "IncompatibleSolverError", "DegenerateGameError", "UnknownNameError", "NfgParseError",
+    "MissingDependencyError",
 ]

@@ -59,6 +59,9 @@ class NfgParseError(GameError, ValueError):
         where = f"{path or '<nfg>'}:{line}:{column}"
         super().__init__(f"{where}: {message}")
         self.line, self.column, self.path = line, column, path
+class MissingDependencyError(GameError, ImportError):
+    """An optional feature needs a package that is not installed (e.g.
+    TensorBoard logging needs ``tensorboard``); the message names it."""
 
 
 class UnknownNameError(GameError, KeyError):
@@ -78,4 +81,5 @@ __all__ = [
     "DegenerateGameError",
     "NfgParseError",
     "UnknownNameError",
+    "MissingDependencyError",
 ]

@@ -1,0 +1,693 @@
+"""GANs as two-player games: a generator network against a discriminator network.
+
+Player 1 is the generator ``G`` (latent ``z -> x``), player 2 the
+discriminator ``D`` (``x -> one score per sample``). Each step draws a batch
+``(x_1..x_B, z_1..z_B)`` from the game's own ``torch.Generator`` and the
+players' losses are means over it of a *loss family* evaluated at the scores
+``d_r = D(x)`` and ``d_f = D(G(z))`` (logits, not probabilities):
+
+==================  ======================================  ==================================  =========
+family              generator loss                          discriminator loss                  zero-sum
+==================  ======================================  ==================================  =========
+``minimax``         ``V = -E sp(-d_r) - E sp(d_f)``         ``-V``                              yes
+``non-saturating``  ``E sp(-d_f)``                          ``-V``                              no
+``wgan``            ``W = E d_r - E d_f``                   ``-W``                              yes
+``hinge``           ``-E d_f``                              ``E relu(1 - d_r) + E relu(1 + d_f)`` no
+``least-squares``   ``E (d_f - 1)^2 / 2``                   ``E (d_r - 1)^2 / 2 + E d_f^2 / 2``   no
+==================  ======================================  ==================================  =========
+
+(``sp`` is softplus; ``V`` is Goodfellow et al. 2014's value, ``W`` the
+Wasserstein critic objective of Arjovsky et al. 2017, hinge of Lim & Ye 2017,
+least squares of Mao et al. 2017.) A regulariser adds a gradient penalty to
+the discriminator's loss only: R1 ``gamma/2 E_x ||grad D(x)||^2`` and R2 (the
+same on generated samples) of Mescheder et al. 2018, or WGAN-GP
+``lambda E (||grad D(x_hat)|| - 1)^2`` at random interpolates (Gulrajani et
+al. 2017). Minimax and WGAN with no penalty or R1 (which does not depend on
+``G``) stay zero-sum, and one backward pass gives both players' gradients.
+
+Because a :class:`GANGame` is a :class:`~gamesolve.core.Game`, every gradient
+solver runs it unchanged: GDA, alternating GDA with ``k`` discriminator steps
+(``GDA(game, alternating=True, steps_per_player=(1, k), order=(1, 0))``),
+OGDA, extragradient, each with any ``torch.optim`` optimizer per player.
+
+Several processes: wrap the networks in ``DistributedDataParallel``; the game
+then draws the same global batch on every rank, keeps its rank's shard and
+averages both players' gradients over the process group (one all-reduce per
+evaluation), so ``n`` processes follow the 1-process trajectory on the same
+global batch. DDP's own reducer only hooks ``.backward()``, which game
+solvers do not use (they need ``autograd.grad``, and R1/R2/GP double
+backward); DDP still broadcasts rank 0's initial weights and buffers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .core import Domain, Evaluation, Game, Player, _grad, _scalar
+from .errors import GameError, InvalidParameterError, NonFiniteError, ShapeError
+
+__all__ = ["GANGame", "GANLoss", "GAN_LOSSES", "Batch", "Regularizer", "R1", "R2", "GradientPenalty"]
+
+
+# --------------------------------------------------------------------------
+# loss families
+# --------------------------------------------------------------------------
+
+
+class GANLoss(NamedTuple):
+    """A loss family: each player's loss from the scores ``d_real``, ``d_fake``
+    (1-D tensors). A zero-sum family has discriminator loss ``-generator``."""
+
+    name: str
+    generator: Callable[[Tensor, Tensor], Tensor]
+    discriminator: Callable[[Tensor, Tensor], Tensor]
+    zero_sum: bool
+
+
+def _minimax_value(d_real: Tensor, d_fake: Tensor) -> Tensor:
+    """``E log sigmoid(d_r) + E log(1 - sigmoid(d_f))``."""
+    return -F.softplus(-d_real).mean() - F.softplus(d_fake).mean()
+
+
+def _wgan_value(d_real: Tensor, d_fake: Tensor) -> Tensor:
+    return d_real.mean() - d_fake.mean()
+
+
+def _neg(f: Callable[[Tensor, Tensor], Tensor]) -> Callable[[Tensor, Tensor], Tensor]:
+    return lambda d_real, d_fake: -f(d_real, d_fake)
+
+
+GAN_LOSSES: dict[str, GANLoss] = {
+    "minimax": GANLoss("minimax", _minimax_value, _neg(_minimax_value), True),
+    "non-saturating": GANLoss("non-saturating", lambda r, f: F.softplus(-f).mean(), _neg(_minimax_value), False),
+    "wgan": GANLoss("wgan", _wgan_value, _neg(_wgan_value), True),
+    "hinge": GANLoss("hinge", lambda r, f: -f.mean(), lambda r, f: F.relu(1 - r).mean() + F.relu(1 + f).mean(),
+                     False),
+    "least-squares": GANLoss("least-squares", lambda r, f: 0.5 * (f - 1).pow(2).mean(),
+                             lambda r, f: 0.5 * (r - 1).pow(2).mean() + 0.5 * f.pow(2).mean(), False),
+}
+_ALIASES = {"standard": "minimax", "ns": "non-saturating", "wasserstein": "wgan", "lsgan": "least-squares",
+            "ls": "least-squares"}
+
+
+def _loss_family(loss: str | GANLoss) -> GANLoss:
+    if isinstance(loss, GANLoss):
+        return loss
+    key = _ALIASES.get(str(loss).lower(), str(loss).lower())
+    if key not in GAN_LOSSES:
+        raise InvalidParameterError(f"GANGame: unknown loss {loss!r}; choose one of {', '.join(GAN_LOSSES)} "
+                                    "or pass a GANLoss")
+    return GAN_LOSSES[key]
+
+
+# --------------------------------------------------------------------------
+# regularisers (gradient penalties on the discriminator)
+# --------------------------------------------------------------------------
+
+
+def _input_grad(scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
+    """Per-sample ``grad_x D(x)``, flattened to (B, -1)."""
+    (g,) = torch.autograd.grad(scores.sum(), x, create_graph=create_graph, retain_graph=True)
+    return g.reshape(g.shape[0], -1)
+
+
+class Regularizer:
+    """A penalty added to the discriminator's loss. ``on`` says which scores
+    it differentiates: ``"real"`` (R1), ``"fake"`` (R2) or ``"interpolates"``
+    (WGAN-GP, which needs one uniform number per sample from the batch)."""
+
+    on: str = "real"
+    depends_on_generator: bool = True
+    weight: float
+
+    def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
+        raise NotImplementedError
+
+
+class R1(Regularizer):
+    """``R1 = gamma/2 E_{x ~ data} ||grad_x D(x)||^2`` (Mescheder et al. 2018)."""
+
+    on = "real"
+    depends_on_generator = False
+
+    def __init__(self, gamma: float = 10.0):
+        if not gamma >= 0:
+            raise InvalidParameterError(f"R1: gamma must be >= 0, got {gamma!r}")
+        self.weight = float(gamma)
+
+    def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
+        return 0.5 * self.weight * _input_grad(scores, x, create_graph).pow(2).sum(1).mean()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(gamma={self.weight:g})"
+
+
+class R2(R1):
+    """``R2 = gamma/2 E_{z} ||grad_x D(x)||^2 at x = G(z)`` (Mescheder et al. 2018)."""
+
+    on = "fake"
+    depends_on_generator = True
+
+
+class GradientPenalty(Regularizer):
+    """WGAN-GP: ``lambda E (||grad_x D(x_hat)|| - 1)^2`` at
+    ``x_hat = u x + (1 - u) G(z)``, ``u ~ U[0, 1]`` per sample (Gulrajani et al. 2017)."""
+
+    on = "interpolates"
+    depends_on_generator = True
+
+    def __init__(self, weight: float = 10.0):
+        if not weight >= 0:
+            raise InvalidParameterError(f"GradientPenalty: weight must be >= 0, got {weight!r}")
+        self.weight = float(weight)
+
+    def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
+        norms = torch.linalg.vector_norm(_input_grad(scores, x, create_graph), dim=1)
+        return self.weight * (norms - 1).pow(2).mean()
+
+    def __repr__(self) -> str:
+        return f"GradientPenalty(weight={self.weight:g})"
+
+
+_REGULARIZERS: dict[str, Callable[[], Regularizer]] = {"r1": R1, "r2": R2, "wgan-gp": GradientPenalty,
+                                                       "gp": GradientPenalty}
+
+
+def _regularizer(reg: str | Regularizer | None) -> Regularizer | None:
+    if reg is None or isinstance(reg, Regularizer):
+        return reg
+    key = str(reg).lower()
+    if key not in _REGULARIZERS:
+        raise InvalidParameterError(f"GANGame: unknown regularizer {reg!r}; choose one of r1, r2, wgan-gp, or pass "
+                                    "gs.R1(gamma), gs.R2(gamma), gs.GradientPenalty(weight)")
+    return _REGULARIZERS[key]()
+
+
+# --------------------------------------------------------------------------
+# the game
+# --------------------------------------------------------------------------
+
+
+class Batch(NamedTuple):
+    """Every random number one evaluation uses: data ``real``, ``latent``
+    codes and, for WGAN-GP, the interpolation weights ``mix`` (else ``None``).
+    Evaluating two strategy profiles on the same batch compares them on
+    common random numbers."""
+
+    real: Tensor
+    latent: Tensor
+    mix: Tensor | None = None
+
+
+DataLike = Union[Tensor, np.ndarray, torch.utils.data.Dataset, Callable[[int, torch.Generator], Tensor]]
+LatentLike = Union[int, Sequence[int], Tensor, Callable[[int, torch.Generator], Tensor], None]
+Strategy = Union[nn.Module, Sequence[Tensor], None]
+
+
+def _ddp_type() -> type | None:
+    try:
+        from torch.nn.parallel import DistributedDataParallel
+    except ImportError:  # pragma: no cover - torch built without distributed
+        return None
+    return DistributedDataParallel
+
+
+def _unwrap(net: nn.Module) -> nn.Module:
+    """The module inside a ``DistributedDataParallel`` wrapper (or ``net`` itself)."""
+    ddp = _ddp_type()
+    return net.module if ddp is not None and isinstance(net, ddp) else net
+
+
+def _first_in_features(net: nn.Module) -> int | None:
+    for m in _unwrap(net).modules():
+        if isinstance(getattr(m, "in_features", None), int):
+            return m.in_features
+    return None
+
+
+class GANGame(Game):
+    """A GAN: ``generator`` (player 1) against ``discriminator`` (player 2).
+
+    Parameters
+    ----------
+    generator, discriminator:
+        ``nn.Module``s (or ``DistributedDataParallel`` wrappers). ``D`` must
+        return one score (a logit) per sample: shape ``(B,)`` or ``(B, 1)``.
+    data:
+        a tensor / array of samples ``(N, ...)``, a map-style
+        ``torch.utils.data.Dataset`` (items are samples or ``(sample, ...)``
+        tuples), or a sampler ``data(n, generator) -> Tensor`` such as
+        :class:`gamesolve.data.GaussianMixture`. Tensors and datasets are
+        sampled uniformly with replacement.
+    loss:
+        a family name (``"minimax"``, ``"non-saturating"``, ``"wgan"``,
+        ``"hinge"``, ``"least-squares"``) or a :class:`GANLoss`.
+    latent:
+        an int ``d`` or a shape (standard normal codes), a sampler
+        ``latent(n, generator) -> Tensor``, or a tensor of fixed codes
+        (sampled like data; all of them when ``batch_size=None``). By default
+        the ``in_features`` of the generator's first linear layer.
+    batch_size:
+        samples per evaluation (the *global* batch when distributed);
+        ``None`` uses every data sample and every fixed latent code, in order,
+        at every evaluation (a deterministic full-batch game).
+    regularizer:
+        ``None``, ``"r1"``, ``"r2"``, ``"wgan-gp"`` or a :class:`Regularizer`.
+    device, dtype:
+        where and in which precision the networks and data live (default:
+        those of the generator's parameters).
+    seed:
+        seed of the game's random stream ``game.generator`` (a
+        ``torch.Generator`` on ``device``); every batch is drawn from it in the
+        order data indices, latent codes, interpolation weights.
+    discriminator_domain:
+        a :class:`~gamesolve.core.Domain` for the discriminator's weights,
+        e.g. ``gs.Box(-0.01, 0.01)`` for WGAN weight clipping; the initial
+        weights are projected onto it.
+    distributed:
+        ``None`` (default) shards the batch and averages gradients over the
+        process group exactly when a network is wrapped in
+        ``DistributedDataParallel``; ``False`` never does.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        data: DataLike,
+        loss: str | GANLoss = "non-saturating",
+        *,
+        latent: LatentLike = None,
+        batch_size: int | None = 64,
+        regularizer: str | Regularizer | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        seed: int = 0,
+        discriminator_domain: Domain | None = None,
+        distributed: bool | None = None,
+        name: str | None = None,
+    ):
+        for role, net in (("generator", generator), ("discriminator", discriminator)):
+            if not isinstance(net, nn.Module):
+                raise GameError(f"GANGame: the {role} must be a torch.nn.Module, got {type(net).__name__}")
+        first = next(iter(generator.parameters()), None)
+        if first is None:
+            raise GameError("GANGame: the generator has no parameters")
+        device = torch.device(device) if device is not None else first.device
+        dtype = dtype or first.dtype
+        generator.to(device=device, dtype=dtype)
+        discriminator.to(device=device, dtype=dtype)
+        if discriminator_domain is not None:   # e.g. WGAN's clipping applies to the initial weights too
+            for p in discriminator.parameters():
+                discriminator_domain.project_(p.data)
+        super().__init__((Player("generator", generator), Player("discriminator", discriminator,
+                                                                 domain=discriminator_domain)), name=name or "gan")
+        self.device, self.dtype = device, dtype
+        self.loss = _loss_family(loss)
+        self.regularizer = _regularizer(regularizer)
+        self.zero_sum = self.loss.zero_sum and (self.regularizer is None or not self.regularizer.depends_on_generator)
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise InvalidParameterError(f"GANGame: batch_size must be a positive int or None, got {batch_size!r}")
+        self.batch_size = batch_size
+        self._data, self._data_kind = self._prepare_data(data)
+        self._latent = self._prepare_latent(latent, generator)
+        if batch_size is None:
+            self._full_indices()
+            if not isinstance(self._latent, Tensor):
+                raise InvalidParameterError("GANGame: batch_size=None (full batch) needs latent codes as a tensor")
+        self.generator = torch.Generator(device=device)
+        self._seed = int(seed)
+        self.generator.manual_seed(self._seed)
+        self._group, self.rank, self.world_size = self._process_group(distributed)
+        if self.world_size > 1:
+            sizes = [self.batch_size] if self.batch_size is not None else [len(self._data), self._latent.shape[0]]
+            if any(n % self.world_size for n in sizes):
+                raise InvalidParameterError(
+                    f"GANGame: the global batch ({' / '.join(map(str, sizes))}) must split evenly over "
+                    f"{self.world_size} processes")
+        self.validate()
+
+    # -- the two networks ----------------------------------------------------
+    @property
+    def generator_net(self) -> nn.Module:
+        """The generator as given (a DDP wrapper stays wrapped; see :func:`networks`)."""
+        return self.players[0].module  # type: ignore[return-value]
+
+    @property
+    def discriminator_net(self) -> nn.Module:
+        return self.players[1].module  # type: ignore[return-value]
+
+    def networks(self, unwrap: bool = True) -> tuple[nn.Module, nn.Module]:
+        """``(G, D)``; with ``unwrap`` the modules inside DDP wrappers."""
+        nets = (self.generator_net, self.discriminator_net)
+        return (_unwrap(nets[0]), _unwrap(nets[1])) if unwrap else nets
+
+    # -- data and latents ----------------------------------------------------
+    def _prepare_data(self, data: DataLike) -> tuple[Any, str]:
+        if isinstance(data, np.ndarray):
+            data = torch.as_tensor(data)
+        if isinstance(data, Tensor):
+            if data.dim() < 1 or data.shape[0] < 1:
+                raise ShapeError(f"GANGame: data must be a tensor of samples (N, ...), got shape {tuple(data.shape)}")
+            return data.detach().to(device=self.device, dtype=self.dtype), "tensor"
+        if isinstance(data, torch.utils.data.TensorDataset):
+            return self._prepare_data(data.tensors[0])
+        if hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+            if len(data) < 1:
+                raise ShapeError("GANGame: the dataset is empty")
+            return data, "dataset"
+        if callable(data):
+            return data, "sampler"
+        raise GameError(f"GANGame: data must be a tensor, a Dataset or a sampler data(n, generator) -> Tensor, "
+                        f"got {type(data).__name__}")
+
+    def _prepare_latent(self, latent: LatentLike, generator: nn.Module) -> Any:
+        if latent is None:
+            latent = _first_in_features(generator)
+            if latent is None:
+                raise GameError("GANGame: cannot infer the latent dimension (the generator has no linear layer); "
+                                "pass latent=d, a shape, a sampler latent(n, generator) or a tensor of codes")
+        if isinstance(latent, np.ndarray):
+            latent = torch.as_tensor(latent)
+        if isinstance(latent, Tensor):
+            if latent.dim() < 1:
+                raise ShapeError("GANGame: a latent tensor must hold codes (n, ...)")
+            return latent.detach().to(device=self.device, dtype=self.dtype)
+        if isinstance(latent, int):
+            latent = (latent,)
+        if isinstance(latent, (tuple, list)) and all(isinstance(k, int) and k > 0 for k in latent):
+            return tuple(latent)
+        if callable(latent):
+            return latent
+        raise InvalidParameterError(f"GANGame: latent must be an int, a shape, a sampler or a tensor, got {latent!r}")
+
+    def _full_indices(self) -> range:
+        if self._data_kind == "sampler":
+            raise InvalidParameterError("GANGame: batch_size=None (full batch) needs data as a tensor or Dataset, "
+                                        "not a sampler")
+        return range(len(self._data))
+
+    def _shard(self, t: Tensor) -> Tensor:
+        if self.world_size == 1:
+            return t
+        n = t.shape[0] // self.world_size
+        return t[self.rank * n:(self.rank + 1) * n]
+
+    def _take(self, idx: Tensor | None, n: int, gen: torch.Generator) -> Tensor:
+        if self._data_kind == "sampler":
+            x = self._data(n, gen)
+            if not isinstance(x, Tensor):
+                raise GameError(f"GANGame: the data sampler returned {type(x).__name__}, not a tensor")
+            return x.to(device=self.device, dtype=self.dtype)
+        if self._data_kind == "tensor":
+            return self._data if idx is None else self._data[idx]
+        items = [self._data[int(i)] for i in (range(len(self._data)) if idx is None else idx.tolist())]
+        items = [it[0] if isinstance(it, (tuple, list)) else it for it in items]
+        return torch.stack([torch.as_tensor(it) for it in items]).to(device=self.device, dtype=self.dtype)
+
+    def _codes(self, n: int | None, gen: torch.Generator) -> Tensor:
+        lat = self._latent
+        if isinstance(lat, Tensor):
+            if n is None:
+                return lat
+            return lat[torch.randint(lat.shape[0], (n,), generator=gen, device=gen.device).to(lat.device)]
+        if n is None:
+            raise InvalidParameterError("GANGame: batch_size=None (full batch) needs latent codes as a tensor")
+        if isinstance(lat, tuple):
+            return torch.randn((n, *lat), generator=gen, device=gen.device, dtype=self.dtype).to(self.device)
+        z = lat(n, gen)
+        if not isinstance(z, Tensor):
+            raise GameError(f"GANGame: the latent sampler returned {type(z).__name__}, not a tensor")
+        return z.to(device=self.device, dtype=self.dtype)
+
+    def draw(self, batch_size: int | None = None, *, generator: torch.Generator | None = None) -> Batch:
+        """Draw one batch (this process's shard when distributed) from
+        ``generator`` (default: the game's stream, which it advances).
+
+        ``batch_size`` defaults to the game's (the global batch)."""
+        gen = self.generator if generator is None else generator
+        n = self.batch_size if batch_size is None else batch_size
+        if n is None:
+            self._full_indices()
+            real = self._take(None, 0, gen)
+            z = self._codes(None, gen)
+        else:
+            idx = None
+            if self._data_kind != "sampler":
+                idx = torch.randint(len(self._data), (n,), generator=gen, device=gen.device)
+                if self._data_kind == "tensor":
+                    idx = idx.to(self._data.device)
+            real = self._take(idx, n, gen)
+            z = self._codes(n, gen)
+        mix = None
+        if self.regularizer is not None and self.regularizer.on == "interpolates":
+            mix = torch.rand(real.shape[0], generator=gen, device=gen.device, dtype=self.dtype).to(self.device)
+        return Batch(self._shard(real), self._shard(z), None if mix is None else self._shard(mix))
+
+    # -- losses --------------------------------------------------------------
+    def _scores(self, D: nn.Module, x: Tensor) -> Tensor:
+        out = D(x)
+        n = x.shape[0]
+        if not isinstance(out, Tensor) or out.shape not in ((n,), (n, 1)):
+            got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+            raise ShapeError(f"GANGame: the discriminator returned {got} for a batch of {n} samples; it must return "
+                             f"one score per sample, shape ({n},) or ({n}, 1) (e.g. end with nn.Linear(..., 1))")
+        return out.reshape(n)
+
+    def _check_samples(self, fake: Tensor, real: Tensor) -> None:
+        if fake.shape[1:] != real.shape[1:]:
+            raise ShapeError(
+                f"GANGame: the generator makes samples of shape {tuple(fake.shape[1:])} but the data samples have "
+                f"shape {tuple(real.shape[1:])}; make the generator's output match the data")
+
+    def _losses_on(self, G: Callable[[Tensor], Tensor], D: Callable[[Tensor], Tensor], batch: Batch,
+                   need: tuple[bool, bool], create_graph: bool = False) -> tuple[Tensor, Tensor]:
+        """Both players' losses on ``batch``; autograd graphs only for the players in ``need``."""
+        g_graph, d_graph = need[0] or create_graph, need[1] or create_graph
+        reg = self.regularizer if self.regularizer is not None and self.regularizer.weight != 0 else None
+        on = reg.on if reg is not None else None
+        with torch.set_grad_enabled(g_graph):
+            fake = G(batch.latent)
+        self._check_samples(fake, batch.real)
+        real = batch.real.detach().requires_grad_(True) if on == "real" else batch.real
+        if on == "fake" and not fake.requires_grad:
+            fake = fake.detach().requires_grad_(True)
+        with torch.set_grad_enabled(d_graph or on == "real"):
+            d_real = self._scores(D, real)
+        with torch.set_grad_enabled(g_graph or d_graph or on == "fake"):
+            d_fake = self._scores(D, fake)
+        loss_g = self.loss.generator(d_real, d_fake)
+        loss_d = -loss_g if self.loss.zero_sum else self.loss.discriminator(d_real, d_fake)
+        if reg is not None:
+            with torch.enable_grad():
+                if on == "real":
+                    pen = reg.penalty(d_real, real, d_graph)
+                elif on == "fake":
+                    pen = reg.penalty(d_fake, fake, d_graph)
+                else:
+                    u = batch.mix.view(-1, *([1] * (real.dim() - 1)))  # type: ignore[union-attr]
+                    x_hat = (u * real.detach() + (1 - u) * fake.detach()).requires_grad_(True)
+                    pen = reg.penalty(self._scores(D, x_hat), x_hat, d_graph)
+            loss_d = loss_d + pen
+            if self.zero_sum:
+                loss_g = -loss_d   # the penalty does not depend on G: the value is f - penalty
+        return loss_g, loss_d
+
+    def losses(self, batch: Batch | None = None) -> tuple[Tensor, Tensor]:
+        """Both players' losses (with autograd graphs) on ``batch``, by default
+        a fresh one from the game's stream."""
+        batch = self.draw() if batch is None else batch
+        return self._losses_on(self.generator_net, self.discriminator_net, batch, (True, True))
+
+    def evaluate(self, players: Sequence[int] = (0, 1), create_graph: bool = False, *,
+                 batch: Batch | None = None) -> Evaluation:
+        """Losses and each requested player's gradient on one batch (a fresh
+        one from the game's stream unless given); averaged over processes when
+        distributed."""
+        if create_graph and self.world_size > 1:
+            raise InvalidParameterError("GANGame: create_graph=True (second-order analysis) is not supported with "
+                                        "several processes; analyse a single-process copy of the game")
+        batch = self.draw() if batch is None else batch
+        need = (0 in players, 1 in players)
+        with self._no_ddp_sync():
+            loss_g, loss_d = self._losses_on(self.generator_net, self.discriminator_net, batch, need, create_graph)
+        loss_g, loss_d = _scalar(loss_g, "'generator'"), _scalar(loss_d, "'discriminator'")
+        grads: list[list[Tensor] | None] = [None, None]
+        if self.zero_sum:
+            sizes = [len(self.players[i].params) for i in players]
+            flat = _grad(loss_g, [p for i in players for p in self.players[i].params], create_graph, create_graph)
+            k = 0
+            for i, n in zip(players, sizes):
+                block = flat[k:k + n]
+                grads[i] = block if i == 0 else list(torch._foreach_neg(block))
+                k += n
+        else:
+            losses = (loss_g, loss_d)
+            for k, i in enumerate(players):
+                last = k == len(players) - 1
+                grads[i] = _grad(losses[i], self.players[i].params, create_graph or not last, create_graph)
+        values = (loss_g.detach(), loss_d.detach())
+        if self.world_size > 1:
+            values = self._all_reduce_mean(values, grads)
+        return Evaluation(values, (grads[0], grads[1]))
+
+    # -- several processes ---------------------------------------------------
+    def _process_group(self, distributed: bool | None) -> tuple[Any, int, int]:
+        ddp = _ddp_type()
+        wrapped = [n for n in self.networks(unwrap=False) if ddp is not None and isinstance(n, ddp)]
+        if distributed is False or (distributed is None and not wrapped):
+            return None, 0, 1
+        import torch.distributed as dist
+
+        if not (dist.is_available() and dist.is_initialized()):
+            raise GameError("GANGame: distributed=True needs an initialised process group "
+                            "(torch.distributed.init_process_group, or launch with torchrun)")
+        group = getattr(wrapped[0], "process_group", None) if wrapped else None
+        return group, dist.get_rank(group), dist.get_world_size(group)
+
+    @contextlib.contextmanager
+    def _no_ddp_sync(self) -> Iterator[None]:
+        """DDP's reducer waits for ``.backward()``; the game averages gradients itself."""
+        ddp = _ddp_type()
+        with contextlib.ExitStack() as stack:
+            if self.world_size > 1 and ddp is not None:
+                for net in self.networks(unwrap=False):
+                    if isinstance(net, ddp):
+                        stack.enter_context(net.no_sync())
+            yield
+
+    def _all_reduce_mean(self, values: tuple[Tensor, Tensor],
+                         grads: list[list[Tensor] | None]) -> tuple[Tensor, Tensor]:
+        import torch.distributed as dist
+
+        tensors = [t for block in grads if block is not None for t in block]
+        flat = torch.cat([torch.stack(values).reshape(-1), *(t.reshape(-1) for t in tensors)])
+        dist.all_reduce(flat, group=self._group)
+        flat /= self.world_size
+        k = 2
+        for t in tensors:
+            t.copy_(flat[k:k + t.numel()].view_as(t))
+            k += t.numel()
+        return flat[0].clone(), flat[1].clone()
+
+    # -- evaluation without side effects -------------------------------------
+    @contextlib.contextmanager
+    def _frozen_buffers(self) -> Iterator[None]:
+        """Run networks (e.g. BatchNorm in train mode) and put their buffers back."""
+        bufs = [b for net in self.networks() for b in net.buffers()]
+        saved = [b.detach().clone() for b in bufs]
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for b, s in zip(bufs, saved):
+                    b.copy_(s)
+
+    def _as_callable(self, strategy: Strategy, index: int) -> nn.Module | Callable[[Tensor], Tensor]:
+        net = self.networks()[index]
+        if strategy is None:
+            return net
+        if isinstance(strategy, nn.Module):
+            return strategy
+        tensors = list(strategy)
+        names = [n for n, p in net.named_parameters() if p.requires_grad]
+        if len(tensors) != len(names):
+            raise ShapeError(f"GANGame: a {self.players[index].name} snapshot needs {len(names)} tensors (as from "
+                             f"game.players[{index}].strategy()), got {len(tensors)}")
+        params = dict(zip(names, tensors))
+        return lambda x: torch.func.functional_call(net, params, (x,))
+
+    def losses_at(self, generator: Strategy = None, discriminator: Strategy = None, *,
+                  batch: Batch | None = None, grad: bool = False) -> tuple[Tensor, Tensor]:
+        """Both players' losses for given strategies, on ``batch``.
+
+        Each strategy is ``None`` (the current network), a parameter snapshot
+        (the list of tensors of ``game.players[i].strategy()``) or another
+        ``nn.Module`` with the same inputs and outputs. Pass one ``batch``
+        (:meth:`draw`) to compare several profiles on common random numbers.
+        Neither the networks' weights and buffers nor the game's stream
+        change; losses are detached unless ``grad=True``. Not averaged over
+        processes.
+        """
+        if batch is None:
+            batch = self.draw(generator=torch.Generator(device=self.device).manual_seed(self._seed))
+        G, D = self._as_callable(generator, 0), self._as_callable(discriminator, 1)
+        with self._frozen_buffers():
+            loss_g, loss_d = self._losses_on(G, D, batch, (grad, grad))  # type: ignore[arg-type]
+        return (loss_g, loss_d) if grad else (loss_g.detach(), loss_d.detach())
+
+    def sample(self, n: int, *, seed: int = 0, generator: torch.Generator | None = None,
+               strategy: Strategy = None, chunk: int = 4096) -> Tensor:
+        """``n`` generated samples (no autograd), latents drawn from ``generator``
+        or a fresh one seeded with ``seed``; the game's stream and the
+        networks' buffers are untouched. ``strategy`` as in :meth:`losses_at`."""
+        gen = generator or torch.Generator(device=self.device).manual_seed(int(seed))
+        G = self._as_callable(strategy, 0)
+        out = []
+        with self._frozen_buffers(), torch.no_grad():
+            for start in range(0, n, chunk):
+                out.append(G(self._codes(min(chunk, n - start), gen)))
+        return torch.cat(out) if out else torch.empty(0, device=self.device, dtype=self.dtype)
+
+    # -- validation and state ------------------------------------------------
+    def validate(self) -> None:
+        """Run both networks once on a small probe batch (a separate random
+        stream; weights, buffers and the game's stream untouched) and turn
+        mismatches into :class:`ShapeError` / :class:`NonFiniteError`."""
+        probe = torch.Generator(device=self.device).manual_seed(self._seed)
+        n = None if self.batch_size is None else min(self.batch_size, 8)
+        world, self.world_size = self.world_size, 1   # probe the whole batch locally
+        try:
+            batch = self.draw(n, generator=probe)
+        finally:
+            self.world_size = world
+        G, D = self.networks()
+        with self._frozen_buffers():
+            try:
+                with torch.no_grad():
+                    fake = G(batch.latent)
+            except (RuntimeError, ValueError, TypeError, IndexError) as err:
+                raise ShapeError(f"GANGame: the generator failed on latent codes of shape "
+                                 f"{tuple(batch.latent.shape)}: {err}") from err
+            if not isinstance(fake, Tensor):
+                raise ShapeError(f"GANGame: the generator returned {type(fake).__name__}, not a tensor")
+            self._check_samples(fake, batch.real)
+            try:
+                loss_g, loss_d = self._losses_on(G, D, batch, (False, False))
+            except (RuntimeError, ValueError, TypeError, IndexError) as err:
+                if isinstance(err, GameError):
+                    raise
+                raise ShapeError(f"GANGame: the discriminator failed on samples of shape "
+                                 f"{tuple(batch.real.shape)}: {err}") from err
+        for who, value in (("generator", loss_g), ("discriminator", loss_d)):
+            if not bool(torch.isfinite(value.detach())):
+                raise NonFiniteError(f"GANGame: the {who}'s loss is {float(value)} at the initial networks")
+
+    def seed(self, seed: int) -> None:
+        """Reset the game's random stream (batches, latents)."""
+        self._seed = int(seed)
+        self.generator.manual_seed(self._seed)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Strategies, the networks' buffers (e.g. BatchNorm statistics) and the random stream."""
+        return {**super().state_dict(), "buffers": [[b.detach().clone() for b in net.buffers()]
+                                                    for net in self.networks()]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        with torch.no_grad():
+            for net, bufs in zip(self.networks(), state.get("buffers", [[], []])):
+                for b, s in zip(net.buffers(), bufs):
+                    b.copy_(s)
+
+    def __repr__(self) -> str:
+        reg = f", regularizer={self.regularizer!r}" if self.regularizer is not None else ""
+        return (f"GANGame({type(self.networks()[0]).__name__}, {type(self.networks()[1]).__name__}, "
+                f"loss={self.loss.name!r}, batch_size={self.batch_size}{reg})")
