@@ -118,6 +118,7 @@ class Constraint:
             raise ShapeError(f"constraint {name!r}: target of shape {tuple(target_t.shape)} does not broadcast "
                              f"to the constraint's shape {tuple(self.shape)}") from None
         self.target = target_t
+        self.zero_target = not bool(target_t.any())
         self._target_cache: tuple[torch.dtype, torch.device, Tensor] | None = None
 
     @property
@@ -148,7 +149,7 @@ class ConstrainedProblem:
     """``min_x objective(x)`` subject to ``constraints``, over the ``primal`` player.
 
     ``primal`` is a :class:`~gamesolve.Player`, or a tensor / ``nn.Module`` /
-    list of tensors that becomes ``Player("x", primal)``. ``sample``, when
+    list of tensors that becomes ``Player("x", primal, device=device, dtype=dtype)``. ``sample``, when
     given, draws a batch from a ``torch.Generator`` before each evaluation and
     every function is then called as ``fn(x, batch)`` instead of ``fn(x)``.
 
@@ -159,7 +160,8 @@ class ConstrainedProblem:
 
     def __init__(self, objective: Callable[..., Tensor] | None, constraints: Sequence[Constraint],
                  primal: Player | Tensor | nn.Module | Sequence[Tensor], *,
-                 sample: Callable[[torch.Generator], Any] | None = None):
+                 sample: Callable[[torch.Generator], Any] | None = None,
+                 device: torch.device | str | None = None, dtype: torch.dtype | None = None):
         if objective is not None and not callable(objective):
             raise InvalidParameterError(f"the objective must be callable (or None with evaluate overridden), "
                                         f"got {objective!r}")
@@ -176,7 +178,10 @@ class ConstrainedProblem:
             raise InvalidParameterError(f"constraint names must be unique; {', '.join(map(repr, dup))} repeats")
         self.objective = objective
         self.constraints = constraints
-        self.primal = primal if isinstance(primal, Player) else Player("x", primal)
+        if isinstance(primal, Player) and (device is not None or dtype is not None):
+            raise InvalidParameterError("device and dtype apply to a primal given as a tensor or module; "
+                                        "a Player already has its own (Player(..., device=, dtype=))")
+        self.primal = primal if isinstance(primal, Player) else Player("x", primal, device=device, dtype=dtype)
         self.sample = sample
 
     def evaluate(self, batch: Any = None) -> tuple[Tensor, dict[str, Tensor | ConstraintValue]]:
@@ -360,9 +365,6 @@ class LagrangianGame(Game):
             if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= n):
                 raise ShapeError(f"constraint {c.name!r}: indices must lie in [0, {n}), got "
                                  f"[{int(indices.min())}, {int(indices.max())}]")
-            target = c.target_like(value)
-            if target.dim():
-                target = target.expand(c.shape)[indices]
         else:
             if indices is not None:
                 raise ShapeError(f"constraint {c.name!r} returned indices but is not declared indexed=True")
@@ -375,7 +377,6 @@ class LagrangianGame(Game):
                         f"constraint {c.name!r} returned a value of shape {tuple(value.shape)}, but it is declared "
                         f"{declared}; reduce the value, or declare Constraint(..., shape={tuple(value.shape)}) "
                         "for one multiplier per entry")
-            target = c.target_like(value)
         if proxy is None:
             proxy = value
         elif proxy.shape != value.shape:
@@ -384,6 +385,11 @@ class LagrangianGame(Game):
             else:
                 raise ShapeError(f"constraint {c.name!r}: proxy of shape {tuple(proxy.shape)} does not match its "
                                  f"value of shape {tuple(value.shape)}")
+        if c.zero_target:
+            return _Observed(value, proxy, indices)
+        target = c.target_like(value)
+        if c.indexed and target.dim():
+            target = target.expand(c.shape)[indices]
         violation = value - target
         return _Observed(violation, violation if proxy is value else proxy - target, indices)
 
@@ -395,7 +401,8 @@ class LagrangianGame(Game):
             for what, t in (("value", o.violation), ("proxy", o.primal)):
                 bad = ~torch.isfinite(t.detach())
                 if bool(bad.any()):
-                    where = "" if t.dim() == 0 else f" at entries {bad.nonzero().flatten().tolist()[:8]}"
+                    entries = bad.reshape(-1).nonzero().flatten() if o.indices is None else o.indices[bad]
+                    where = "" if t.dim() == 0 else f" at entries {entries.tolist()[:8]}"
                     raise NonFiniteError(f"constraint {c.name!r}: its {what} is not finite{where} "
                                          f"({t.detach().reshape(-1)[bad.reshape(-1)][:8].tolist()}); "
                                          "check the constraint function and the step sizes")

@@ -353,3 +353,22 @@ def test_the_guide_snippets_run(capsys):
     gap = float(second["game"].violations(batch=torch.arange(512))["parity"])
     unconstrained = float(second["y"][second["group"] == 1].mean() - second["y"][second["group"] == 0].mean())
     assert abs(gap) < 0.05 < abs(unconstrained)
+
+
+def test_indexed_targets_are_gathered_and_a_nan_names_the_multiplier_index():
+    targets = torch.arange(5, dtype=D) / 10
+    idx = torch.tensor([4, 1])
+
+    def fn(x):
+        return gs.ConstraintValue(x[0] * torch.ones(2, dtype=D), indices=idx)
+
+    game = _game(gs.Constraint("c", fn, "<=", targets, shape=5, indexed=True))
+    g = game.evaluate().grads[1][0].to_dense()
+    x0 = float(game.players[0].params[0][0].detach())
+    assert torch.allclose(g[idx], -(x0 - targets[idx])) and (g[[0, 2, 3]] == 0).all()
+
+    def bad(x):
+        return gs.ConstraintValue(torch.stack([x[0], x[0] * float("nan")]), indices=idx)
+
+    with pytest.raises(gs.NonFiniteError, match=r"constraint 'c': its value is not finite at entries \[1\]"):
+        _game(gs.Constraint("c", bad, "<=", shape=5, indexed=True))
