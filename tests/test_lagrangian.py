@@ -98,10 +98,10 @@ def test_augmented_lagrangian_is_phr_and_finite_at_zero_penalty(lam, g, c, kind)
     game = gs.LagrangianGame(problem, "augmented", penalty=c, multipliers={"c": lam})
     (lp, _), gx, gy = _grads(game)
     assert math.isfinite(float(lp)) and bool(torch.isfinite(gx[0]).all())
-    if c > 1e-6:
+    if c > 1e-3:   # below, the reference formula itself loses digits to cancellation
         assert abs(float(lp) - _augmented_term(lam, g, c, kind)) <= 1e-9 * max(1.0, abs(float(lp)))
-    else:
-        assert abs(float(lp) - lam * g) <= 1e-5 * max(1.0, abs(lam * g))   # c -> 0 is the Lagrangian
+    # both branches lie within c g^2 / 2 of the Lagrangian term lambda g: c -> 0 is the Lagrangian
+    assert abs(float(lp) - lam * g) <= c * g * g / 2 + 1e-12
     dpsi = max(lam + c * g, 0.0) if kind == "<=" else lam + c * g
     assert abs(float(gx[0][0]) - dpsi) <= 1e-9 * max(1.0, abs(dpsi))
     assert float(gy[0]) == -g
