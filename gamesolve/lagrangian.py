@@ -74,21 +74,24 @@ class Constraint:
     ``fn`` receives the primal strategy (a tensor, list of tensors or the
     ``nn.Module``), and the batch when the problem draws one, and returns a
     tensor of ``shape`` (``()``, a scalar, by default; ``shape=k`` or ``(k,)``
-    gives one multiplier per entry) or a :class:`ConstraintValue`. ``proxy`` is
+    gives one multiplier per entry) or a :class:`ConstraintValue`; ``fn=None``
+    when an overridden :meth:`ConstrainedProblem.evaluate` computes the value.
+    ``proxy`` is
     a function like ``fn`` giving a differentiable surrogate for the primal
     gradient (alternatively return ``ConstraintValue(value, proxy=...)``).
     ``indexed=True`` declares ``shape = (N,)`` multipliers of which each
     evaluation observes the entries named by ``ConstraintValue.indices``.
     """
 
-    def __init__(self, name: str, fn: Callable[..., Any], kind: str = "<=", target: float | Tensor = 0.0, *,
+    def __init__(self, name: str, fn: Callable[..., Any] | None = None, kind: str = "<=",
+                 target: float | Tensor = 0.0, *,
                  shape: int | Sequence[int] = (), proxy: Callable[..., Tensor] | None = None,
                  indexed: bool = False):
         if not isinstance(name, str) or not name:
             raise InvalidParameterError(f"a constraint needs a non-empty string name, got {name!r}")
         self.name = name
-        if not callable(fn):
-            raise InvalidParameterError(f"constraint {name!r}: fn must be callable, got {fn!r}")
+        if fn is not None and not callable(fn):
+            raise InvalidParameterError(f"constraint {name!r}: fn must be callable or None, got {fn!r}")
         if proxy is not None and not callable(proxy):
             raise InvalidParameterError(f"constraint {name!r}: proxy must be callable or None, got {proxy!r}")
         if kind not in KINDS:
@@ -115,6 +118,7 @@ class Constraint:
             raise ShapeError(f"constraint {name!r}: target of shape {tuple(target_t.shape)} does not broadcast "
                              f"to the constraint's shape {tuple(self.shape)}") from None
         self.target = target_t
+        self.zero_target = not bool(target_t.any())
         self._target_cache: tuple[torch.dtype, torch.device, Tensor] | None = None
 
     @property
@@ -145,19 +149,22 @@ class ConstrainedProblem:
     """``min_x objective(x)`` subject to ``constraints``, over the ``primal`` player.
 
     ``primal`` is a :class:`~gamesolve.Player`, or a tensor / ``nn.Module`` /
-    list of tensors that becomes ``Player("x", primal)``. ``sample``, when
+    list of tensors that becomes ``Player("x", primal, device=device, dtype=dtype)``. ``sample``, when
     given, draws a batch from a ``torch.Generator`` before each evaluation and
     every function is then called as ``fn(x, batch)`` instead of ``fn(x)``.
 
     To share one forward pass between the objective and the constraints,
-    subclass and override :meth:`evaluate`.
+    subclass and override :meth:`evaluate` (``objective`` and the constraints'
+    ``fn`` may then be ``None``).
     """
 
-    def __init__(self, objective: Callable[..., Tensor], constraints: Sequence[Constraint],
+    def __init__(self, objective: Callable[..., Tensor] | None, constraints: Sequence[Constraint],
                  primal: Player | Tensor | nn.Module | Sequence[Tensor], *,
-                 sample: Callable[[torch.Generator], Any] | None = None):
-        if not callable(objective):
-            raise InvalidParameterError(f"the objective must be callable, got {objective!r}")
+                 sample: Callable[[torch.Generator], Any] | None = None,
+                 device: torch.device | str | None = None, dtype: torch.dtype | None = None):
+        if objective is not None and not callable(objective):
+            raise InvalidParameterError(f"the objective must be callable (or None with evaluate overridden), "
+                                        f"got {objective!r}")
         constraints = list(constraints)
         if not constraints:
             raise InvalidParameterError("a constrained problem needs at least one Constraint; "
@@ -171,13 +178,18 @@ class ConstrainedProblem:
             raise InvalidParameterError(f"constraint names must be unique; {', '.join(map(repr, dup))} repeats")
         self.objective = objective
         self.constraints = constraints
-        self.primal = primal if isinstance(primal, Player) else Player("x", primal)
+        if isinstance(primal, Player) and (device is not None or dtype is not None):
+            raise InvalidParameterError("device and dtype apply to a primal given as a tensor or module; "
+                                        "a Player already has its own (Player(..., device=, dtype=))")
+        self.primal = primal if isinstance(primal, Player) else Player("x", primal, device=device, dtype=dtype)
         self.sample = sample
 
     def evaluate(self, batch: Any = None) -> tuple[Tensor, dict[str, Tensor | ConstraintValue]]:
         """The objective and each constraint's raw value (before the target is
         subtracted) at the current primal strategy, by constraint name."""
         args = (self.primal.value,) if self.sample is None else (self.primal.value, batch)
+        if self.objective is None:
+            raise GameError(f"{type(self).__name__} has no objective; give one, or override evaluate")
         try:
             objective = self.objective(*args)
         except _FAILURES as err:
@@ -187,6 +199,9 @@ class ConstrainedProblem:
                              f"(shapes {_shapes(self.primal)}): {err}") from err
         values: dict[str, Tensor | ConstraintValue] = {}
         for c in self.constraints:
+            if c.fn is None:
+                raise GameError(f"constraint {c.name!r} has no fn; give it one, or override "
+                                f"{type(self).__name__}.evaluate to compute its value")
             try:
                 raw = c.fn(*args)
                 if c.proxy is not None:
@@ -199,6 +214,15 @@ class ConstrainedProblem:
                                  f"(shapes {_shapes(self.primal)}): {err}") from err
             values[c.name] = raw
         return objective, values
+
+
+def _inner(a: Tensor, b: Tensor) -> Tensor:
+    """``sum(a * b)`` in one kernel where the shapes allow."""
+    if a.dim() == 0:
+        return a * b
+    if a.dim() == 1:
+        return torch.dot(a, b)
+    return (a * b).sum()
 
 
 class _Observed(NamedTuple):
@@ -308,15 +332,16 @@ class LagrangianGame(Game):
     def _draw(self) -> Any:
         return None if self.problem.sample is None else self.problem.sample(self.generator)
 
-    def _observe(self, batch: Any) -> tuple[Tensor, list[_Observed]]:
-        """Objective and observed constraints at the current primal strategy, checked."""
+    def _observe(self, batch: Any, check: bool = True) -> tuple[Tensor, list[_Observed]]:
+        """Objective and observed constraints at the current primal strategy; with
+        ``check``, a non-finite entry raises :class:`NonFiniteError` naming its constraint."""
         objective, raw = self.problem.evaluate(batch)
         if not isinstance(objective, Tensor) or objective.numel() != 1:
             shape = tuple(objective.shape) if isinstance(objective, Tensor) else type(objective).__name__
             raise ShapeError(f"the objective must be a scalar tensor, got {shape}; reduce it (e.g. .mean())")
         objective = objective.reshape(())
         observed = [self._normalise(c, raw) for c in self.constraints]
-        if not all_finite([objective, *(o.violation for o in observed), *(o.primal for o in observed)]):
+        if check and not all_finite([objective, *(o.violation for o in observed), *(o.primal for o in observed)]):
             self._raise_nonfinite(objective, observed)
         return objective, observed
 
@@ -340,9 +365,6 @@ class LagrangianGame(Game):
             if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= n):
                 raise ShapeError(f"constraint {c.name!r}: indices must lie in [0, {n}), got "
                                  f"[{int(indices.min())}, {int(indices.max())}]")
-            target = c.target_like(value)
-            if target.dim():
-                target = target.expand(c.shape)[indices]
         else:
             if indices is not None:
                 raise ShapeError(f"constraint {c.name!r} returned indices but is not declared indexed=True")
@@ -355,7 +377,6 @@ class LagrangianGame(Game):
                         f"constraint {c.name!r} returned a value of shape {tuple(value.shape)}, but it is declared "
                         f"{declared}; reduce the value, or declare Constraint(..., shape={tuple(value.shape)}) "
                         "for one multiplier per entry")
-            target = c.target_like(value)
         if proxy is None:
             proxy = value
         elif proxy.shape != value.shape:
@@ -364,6 +385,11 @@ class LagrangianGame(Game):
             else:
                 raise ShapeError(f"constraint {c.name!r}: proxy of shape {tuple(proxy.shape)} does not match its "
                                  f"value of shape {tuple(value.shape)}")
+        if c.zero_target:
+            return _Observed(value, proxy, indices)
+        target = c.target_like(value)
+        if c.indexed and target.dim():
+            target = target.expand(c.shape)[indices]
         violation = value - target
         return _Observed(violation, violation if proxy is value else proxy - target, indices)
 
@@ -375,7 +401,8 @@ class LagrangianGame(Game):
             for what, t in (("value", o.violation), ("proxy", o.primal)):
                 bad = ~torch.isfinite(t.detach())
                 if bool(bad.any()):
-                    where = "" if t.dim() == 0 else f" at entries {bad.nonzero().flatten().tolist()[:8]}"
+                    entries = bad.reshape(-1).nonzero().flatten() if o.indices is None else o.indices[bad]
+                    where = "" if t.dim() == 0 else f" at entries {entries.tolist()[:8]}"
                     raise NonFiniteError(f"constraint {c.name!r}: its {what} is not finite{where} "
                                          f"({t.detach().reshape(-1)[bad.reshape(-1)][:8].tolist()}); "
                                          "check the constraint function and the step sizes")
@@ -395,22 +422,30 @@ class LagrangianGame(Game):
                     smooth = torch.where(lam + rho * p >= 0, smooth, (-0.5 / rho) * lam * lam)
                 loss = loss + smooth.sum()
             else:
-                loss = loss + (lam * p).sum()
+                loss = loss + _inner(lam, p)
         return loss
 
     def _dual_grads(self, observed: Sequence[_Observed], attached: bool) -> list[Tensor]:
         grads = []
-        for lam, o in zip(self.players[1].params, observed):
-            g = o.violation if attached else o.violation.detach()
-            g = (-g).to(lam.dtype)
-            if o.indices is not None:
-                g = torch.sparse_coo_tensor(o.indices.unsqueeze(0), g, lam.shape, check_invariants=False).coalesce()
-            grads.append(g)
+        with torch.set_grad_enabled(attached):
+            for lam, o in zip(self.players[1].params, observed):
+                g = torch.neg(o.violation)
+                if g.dtype != lam.dtype:
+                    g = g.to(lam.dtype)
+                if o.indices is not None:
+                    g = torch.sparse_coo_tensor(o.indices.unsqueeze(0), g, lam.shape,
+                                                check_invariants=False).coalesce()
+                grads.append(g)
         return grads
 
     def _dual_loss(self, observed: Sequence[_Observed]) -> Tensor:
         lambdas = self._multiplier_terms(observed, self.players[1].params)
-        return -sum((lam * o.violation.to(lam.dtype)).sum() for lam, o in zip(lambdas, observed))
+        total: Tensor | None = None
+        for lam, o in zip(lambdas, observed):
+            v = o.violation if o.violation.dtype == lam.dtype else o.violation.to(lam.dtype)
+            term = _inner(lam, v)
+            total = term if total is None else total + term
+        return torch.neg(total)  # type: ignore[arg-type]
 
     def losses(self) -> tuple[Tensor, Tensor]:
         """``(primal loss, -<lambda, g(x)>)`` at the current strategies (a fresh batch if stochastic)."""
@@ -422,10 +457,17 @@ class LagrangianGame(Game):
         without autograd (a sparse tensor for indexed constraints)."""
         primal = 0 in players
         with torch.set_grad_enabled(primal or create_graph):
-            objective, observed = self._observe(self._draw())
+            objective, observed = self._observe(self._draw(), check=False)
             primal_loss = self._primal_loss(objective, observed)
         with torch.no_grad():
             dual_loss = self._dual_loss(observed)
+            # one scalar check: 0 * nan = nan, so the losses carry any non-finite value or proxy,
+            # except a proxy hidden by the branch of the augmented term, added explicitly
+            probe = primal_loss + dual_loss
+            if self.formulation == "augmented":
+                probe = probe + sum(o.primal.sum() for o in observed)
+            if not math.isfinite(float(probe)):
+                self._raise_nonfinite(objective, observed)
         gx = _grad(primal_loss, self.players[0].params, create_graph, create_graph) if primal else None
         gy = self._dual_grads(observed, attached=create_graph) if 1 in players else None
         return Evaluation((primal_loss.detach(), dual_loss.detach()), (gx, gy))
