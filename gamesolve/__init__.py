@@ -27,9 +27,9 @@ from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, Lagrang
 from .mixed import MixedExtension
 from .solve import Result, SolveState, solve
 from .solvers import (CGD, GDA, OGDA, PI, SGA, BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus,
-                      ConsensusOptimization, Extragradient, FictitiousPlay, Hedge, Lookahead, NuPI, RegretMatching,
-                      Replicator, get_solver_spec, make_solver, solver_names)
-from .solvers.oracle import GradientOracle
+                      ConsensusOptimization, DoubleOracle, Extragradient, FictitiousPlay, GradientOracle, Hedge,
+                      Lookahead, NuPI, ParallelNashMemory, RegretMatching, Replicator, get_solver_spec, make_solver,
+                      solver_names)
 
 __version__ = "0.1.0"
 
@@ -44,7 +44,8 @@ __all__ = [
     "solve", "Result", "SolveState", "make_solver", "solver_names", "get_solver_spec",
     "GDA", "OGDA", "Extragradient", "ConsensusOptimization", "SGA", "CGD", "Lookahead", "NuPI", "PI",
     "exact_equilibrium", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
-    "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU", "GradientOracle",
+    "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU",
+    "ParallelNashMemory", "DoubleOracle", "GradientOracle",
     # analysis
     "Trajectory", "gradient_norm", "natural_residual", "distance_to_equilibrium", "duality_gap", "exploitability",
     "nash_conv", "kkt_residuals", "spectral",

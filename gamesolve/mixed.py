@@ -13,13 +13,20 @@ estimated on *common random numbers*: every pair is evaluated with the base
 game's random stream (``game.generator``: latents, data batches) reset to the
 same state, so that entries differ only through the strategies. Adding a pure
 strategy evaluates one new row or column, never the whole matrix again.
+
+The extension of a :class:`~gamesolve.finite.MatrixGame` has integer pure
+strategies (row and column indices) and reads the entries ``A[i, j]``,
+``B[i, j]`` it needs, counting them (``evaluations``), so that double oracle
+methods report how little of a large game they touch.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import threading
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 import torch
@@ -27,10 +34,12 @@ from torch import Tensor
 
 from .core import Game, all_finite
 from .errors import InvalidParameterError, NonFiniteError, ShapeError
+from .finite import MatrixGame
 
 __all__ = ["MixedExtension"]
 
 Snapshot = list[Tensor]
+PureStrategy = Union[Snapshot, int]
 
 
 class MixedExtension:
@@ -44,7 +53,9 @@ class MixedExtension:
     lives; ``"cpu"`` keeps large pools off an accelerator).
 
     ``payoffs`` is the pair ``(M_1, M_2)`` of numpy arrays of shape
-    ``(n_1, n_2)``; ``evaluations`` counts base-game loss evaluations.
+    ``(n_1, n_2)``; ``evaluations`` counts base-game loss evaluations (for a
+    :class:`MatrixGame`: distinct payoff entries read; pools default to the
+    first pure strategy of each player).
     """
 
     capabilities = frozenset({"pools"})
@@ -58,10 +69,16 @@ class MixedExtension:
         self.game, self.payoff_samples, self.device = game, payoff_samples, device
         self.name = f"mixed({game.name})"
         self.zero_sum = bool(getattr(game, "zero_sum", False))
+        self.matrix = game if isinstance(game, MatrixGame) else None
+        self._parent: MixedExtension | None = None
+        self._read = None if self.matrix is None else np.zeros(self.matrix.shape, dtype=bool)
         rng = game.generator
         self._crn = None if rng is None else torch.Generator(device=rng.device).manual_seed(seed).get_state()
-        self.evaluations = 0
-        initial = pools if pools is not None else ([game.players[0].strategy()], [game.players[1].strategy()])
+        self._counter = _Counter()
+        if pools is None:
+            pools = ([0], [0]) if self.matrix is not None else ([game.players[0].strategy()],
+                                                                 [game.players[1].strategy()])
+        initial = pools
         if len(initial) != 2 or not initial[0] or not initial[1]:
             raise InvalidParameterError("MixedExtension needs one non-empty pool per player")
         rows = [self._snapshot(0, s) for s in initial[0]]
@@ -70,7 +87,19 @@ class MixedExtension:
         self.pools = (rows, cols)
 
     # -- pools -------------------------------------------------------------
-    def _snapshot(self, player: int, strategy: Any) -> Snapshot:
+    @property
+    def evaluations(self) -> int:
+        """Base-game loss evaluations, or for a matrix game the distinct entries read."""
+        return self._counter.value if self._read is None else int(self._read.sum())
+
+    def _snapshot(self, player: int, strategy: Any) -> PureStrategy:
+        if self.matrix is not None:
+            n = self.matrix.shape[player]
+            if isinstance(strategy, (bool, np.bool_)) or not isinstance(strategy, (int, np.integer)) \
+                    or not 0 <= strategy < n:
+                raise ShapeError(f"a pure strategy of player {player} of {self.matrix.name} is an index in "
+                                 f"[0, {n}), got {strategy!r}")
+            return int(strategy)
         params = self.game.players[player].params
         tensors = [strategy] if isinstance(strategy, Tensor) else list(strategy)
         name = self.game.players[player].name
@@ -97,6 +126,16 @@ class MixedExtension:
         return len(self.pools[player]) - 1
 
     @property
+    def _M(self) -> np.ndarray:
+        return self._parent._M if self._parent is not None else self._own_M
+
+    @_M.setter
+    def _M(self, value: np.ndarray) -> None:
+        if self._parent is not None:
+            raise InvalidParameterError("add pure strategies through the original extension, not a replica")
+        self._own_M = value
+
+    @property
     def pool_sizes(self) -> tuple[int, int]:
         return len(self.pools[0]), len(self.pools[1])
 
@@ -107,7 +146,7 @@ class MixedExtension:
 
     # -- evaluation on common random numbers ----------------------------------
     @contextlib.contextmanager
-    def playing(self, strategies: Sequence[Snapshot | None]) -> Iterator[None]:
+    def playing(self, strategies: Sequence[PureStrategy | None]) -> Iterator[None]:
         """Temporarily load pure strategies into the base game's players
         (``None`` leaves a player as it is); the game's strategies and random
         stream are restored on exit."""
@@ -134,14 +173,22 @@ class MixedExtension:
             for _ in range(self.payoff_samples):
                 losses = self.game.losses()
                 total += [float(losses[0].detach()), float(losses[1].detach())]
-                self.evaluations += 1
+                self._counter.add(1)
         if not np.isfinite(total).all():
             raise NonFiniteError(f"{self.name}: the base game's losses are {total / self.payoff_samples} at a pair "
                                  "of pure strategies; the meta-game needs finite payoffs")
         return total / self.payoff_samples
 
-    def _evaluate(self, rows: Sequence[Snapshot], cols: Sequence[Snapshot]) -> np.ndarray:
+    def read(self, rows: Sequence[int] | slice, cols: Sequence[int] | slice) -> np.ndarray:
+        """``(A[rows, cols], B[rows, cols])`` of a matrix game, counting the entries read."""
+        index = np.ix_(rows, cols) if not isinstance(rows, slice) and not isinstance(cols, slice) else (rows, cols)
+        self._read[index] = True  # type: ignore[index]
+        return np.stack([self.matrix.A[index], self.matrix.B[index]])  # type: ignore[union-attr]
+
+    def _evaluate(self, rows: Sequence[PureStrategy], cols: Sequence[PureStrategy]) -> np.ndarray:
         """Payoffs ``-E[loss]`` of every pair, shape ``(2, len(rows), len(cols))``."""
+        if self.matrix is not None:
+            return self.read(list(rows), list(cols))  # type: ignore[arg-type]
         out = np.empty((2, len(rows), len(cols)))
         for a, x in enumerate(rows):
             for b, y in enumerate(cols):
@@ -165,6 +212,15 @@ class MixedExtension:
         s1, s2 = self.check_mixture(0, mixtures[0]), self.check_mixture(1, mixtures[1])
         return float(s1 @ self._M[0] @ s2), float(s1 @ self._M[1] @ s2)
 
+    def full_strategy(self, player: int, mixture: Sequence[float] | np.ndarray) -> np.ndarray:
+        """A mixture over a matrix game's pool as a mixed strategy over all of
+        ``player``'s pure strategies."""
+        if self.matrix is None:
+            raise InvalidParameterError("full_strategy applies to the extension of a MatrixGame")
+        out = np.zeros(self.matrix.shape[player])
+        np.add.at(out, np.asarray(self.pools[player], dtype=int), self.check_mixture(player, mixture))
+        return out
+
     def sample(self, player: int, mixture: Sequence[float] | np.ndarray, n: int = 1,
                generator: np.random.Generator | None = None) -> np.ndarray:
         """Indices of ``n`` pure strategies of ``player`` drawn from ``mixture``
@@ -173,17 +229,47 @@ class MixedExtension:
         rng = generator if generator is not None else np.random.default_rng()
         return rng.choice(len(sigma), size=n, p=sigma)
 
+    def replica(self, game: Game | None = None) -> MixedExtension:
+        """The same pools, payoffs and common random numbers on another copy of
+        the base game: ``game`` (structurally identical, e.g. built on another
+        device) or a deep copy. Oracles on replicas can run at the same time
+        (threads) without touching each other's networks; entries added
+        through the original are visible to its replicas."""
+        if self.matrix is not None:
+            raise InvalidParameterError("the extension of a matrix game needs no replica (its oracle is exact)")
+        twin = copy.copy(self)     # shares pools, payoffs, counter and common random numbers
+        twin.game = copy.deepcopy(self.game) if game is None else game
+        twin._parent = self
+        return twin
+
     # -- state ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        return {"pools": [[[t.clone() for t in s] for s in pool] for pool in self.pools], "payoffs": self._M.copy(),
-                "evaluations": self.evaluations, "crn": None if self._crn is None else self._crn.clone()}
+        return {"pools": [[_copy(s) for s in pool] for pool in self.pools], "payoffs": self._M.copy(),
+                "losses_evaluated": self._counter.value, "read": None if self._read is None else self._read.copy(),
+                "crn": None if self._crn is None else self._crn.clone()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.pools = ([[t.clone() for t in s] for s in state["pools"][0]],
-                      [[t.clone() for t in s] for s in state["pools"][1]])
+        self.pools = ([_copy(s) for s in state["pools"][0]], [_copy(s) for s in state["pools"][1]])
         self._M = np.array(state["payoffs"], dtype=float)
-        self.evaluations = int(state["evaluations"])
+        self._counter = _Counter(int(state["losses_evaluated"]))
+        self._read = None if state["read"] is None else np.array(state["read"], dtype=bool)
         self._crn = None if state["crn"] is None else state["crn"].clone()
 
     def __repr__(self) -> str:
         return f"MixedExtension({self.game.name}, pools={self.pool_sizes})"
+
+
+class _Counter:
+    """A count shared by an extension and its replicas, safe across threads."""
+
+    def __init__(self, value: int = 0):
+        self.value = value
+        self._lock = threading.Lock()
+
+    def add(self, k: int) -> None:
+        with self._lock:
+            self.value += k
+
+
+def _copy(strategy: PureStrategy) -> PureStrategy:
+    return strategy if isinstance(strategy, int) else [t.clone() for t in strategy]

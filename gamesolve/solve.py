@@ -154,7 +154,7 @@ def _save_checkpoint(path: Path, step: int, game: Any, solver: Any, trajectory: 
 def solve(
     game: Any,
     solver: Any,
-    steps: int = 1000,
+    steps: int | None = None,
     tol: float | None = None,
     *,
     callbacks: Sequence[Callback] = (),
@@ -173,11 +173,15 @@ def solve(
     """Run ``solver`` on ``game`` and return a :class:`Result`.
 
     ``solver`` is a solver object or a registered name (``"ogda"``, ``"lp"``,
-    ...; ``solver_params`` go to its constructor). For iterative solvers:
+    ...; ``solver_params`` go to its constructor); a solver object built
+    without a game (``gs.DoubleOracle()``) is bound to ``game`` here. For
+    iterative solvers:
 
     - ``steps`` is the total step budget (a resumed run counts the steps it
-      resumes from); ``tol`` stops when the solver's residual (for gradient
-      solvers ``||theta - P(theta - F(theta))||``) drops to ``tol``.
+      resumes from; default: the solver's ``default_steps``, else 1000);
+      ``tol`` stops when the solver's residual (for gradient solvers
+      ``||theta - P(theta - F(theta))||``) drops to ``tol`` (default: the
+      solver's ``default_tol``, e.g. the ``epsilon`` of an oracle method).
     - ``metrics``: names from :data:`gamesolve.analysis.metrics.METRICS` or
       callables ``game -> float``, recorded every ``log_every`` steps next to
       the solver's own metrics; by default the distance to the game's known
@@ -192,6 +196,8 @@ def solve(
       exceeds this.
     - ``checkpoint``: a file written every ``checkpoint_every`` steps and when
       the run ends; ``resume_from``: a checkpoint to continue from exactly.
+    - A solver that cannot usefully continue sets ``solver.stop_reason``, which
+      ends the run (not converged) with that reason.
     - Ctrl-C finishes the current step and returns what the run has.
     """
     if isinstance(solver, str):
@@ -203,7 +209,13 @@ def solve(
             "pass them to the solver's constructor instead")
     else:
         name = type(solver).__name__
+        if getattr(solver, "game", None) is None and hasattr(solver, "bind"):
+            solver.bind(game)
     game_name = getattr(game, "name", type(game).__name__)
+    if steps is None:
+        steps = int(getattr(solver, "default_steps", 1000))
+    if tol is None:
+        tol = getattr(solver, "default_tol", None)
     if seed is not None:
         for obj in (game, solver):
             if hasattr(obj, "seed"):
@@ -292,6 +304,9 @@ def solve(
                 residual = info.get(residual_key)
                 if tol is not None and residual is not None and residual <= tol:
                     converged, reason = True, f"{residual_key} {residual:.3g} <= tol {tol:g} at step {step - 1}"
+                    break
+                if getattr(solver, "stop_reason", None):
+                    reason = f"{solver.stop_reason} at step {step}"
                     break
                 grad_norm = info.get("grad_norm")
                 if divergence is not None and grad_norm is not None and grad_norm > divergence:

@@ -8,10 +8,12 @@ from .finite import (CorrelatedEquilibrium, LemkeHowson, LinearProgram, SupportE
                      degeneracy_witness)
 from .dynamics import FictitiousPlay, Hedge, RegretMatching, Replicator
 from .batched import BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus
+from .oracle import DoubleOracle, GradientOracle, ParallelNashMemory, exact_best_response
 from .registry import SolverSpec, get_solver_spec, make_solver, register_solver, solver_names
 
 __all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver", "ConsensusOptimization", "SGA", "CGD", "Lookahead",
            "NuPI", "PI", "SolverSpec", "get_solver_spec", "make_solver", "register_solver", "solver_names",
            "LinearProgram", "SupportEnumeration", "VertexEnumeration", "LemkeHowson", "CorrelatedEquilibrium",
            "degeneracy_witness", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
-           "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU"]
+           "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU",
+           "ParallelNashMemory", "DoubleOracle", "GradientOracle", "exact_best_response"]
