@@ -212,6 +212,22 @@ class MixedExtension:
         s1, s2 = self.check_mixture(0, mixtures[0]), self.check_mixture(1, mixtures[1])
         return float(s1 @ self._M[0] @ s2), float(s1 @ self._M[1] @ s2)
 
+    def generate(self, mixture: Sequence[float] | np.ndarray, n: int, *, seed: int = 0) -> tuple[Tensor, np.ndarray]:
+        """``n`` samples of a mixed generator (a GAN's player 1): pick a pure
+        generator by ``mixture``, then sample it (through the base game's
+        ``sample(n, strategy=..., generator=...)``, e.g. :meth:`GANGame.sample`).
+        Returns the samples and, per sample, the index of its pure generator."""
+        if not hasattr(self.game, "sample"):
+            raise InvalidParameterError(f"{self.game.name} cannot sample: its base game has no sample(n, strategy=...)")
+        sigma = self.check_mixture(0, mixture)
+        counts = np.random.default_rng(seed).multinomial(n, sigma)
+        gen = torch.Generator(device=getattr(self.game, "device", "cpu")).manual_seed(seed)
+        parts, labels = [], []
+        for i in np.flatnonzero(counts):
+            parts.append(self.game.sample(int(counts[i]), strategy=self.pools[0][i], generator=gen))
+            labels.append(np.full(int(counts[i]), i))
+        return torch.cat(parts), np.concatenate(labels)
+
     def full_strategy(self, player: int, mixture: Sequence[float] | np.ndarray) -> np.ndarray:
         """A mixture over a matrix game's pool as a mixed strategy over all of
         ``player``'s pure strategies."""

@@ -117,3 +117,16 @@ def test_bad_input():
         ext.check_mixture(1, [0.5, 0.5])
     with pytest.raises(gs.InvalidParameterError, match="random start"):
         GradientOracle(steps=1, restarts=2)(gs.MixedExtension(game), 0, [1.0])
+
+
+def test_a_mixed_generator_samples_its_pure_generators_by_the_mixture():
+    from gamesolve.zoo import make_game
+
+    game = make_game("ring-gan", width=16, seed=0)
+    ext = gs.MixedExtension(game)
+    ext.add(0, [p + 0.5 for p in game.players[0].strategy()])
+    samples, labels = ext.generate([0.25, 0.75], 4000, seed=3)
+    assert samples.shape == (4000, 2) and abs((labels == 1).mean() - 0.75) < 0.03
+    alone, which = ext.generate([0.0, 1.0], 50, seed=3)
+    expected = game.sample(50, strategy=ext.pools[0][1], generator=torch.Generator().manual_seed(3))
+    assert np.all(which == 1) and torch.equal(alone, expected)

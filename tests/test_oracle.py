@@ -125,3 +125,20 @@ def test_bad_input():
         gs.solve(game, gs.DoubleOracle(lambda ext, p, o, own=None: (99, math.inf)), progress=False)
     with pytest.raises(gs.UnknownNameError):
         gs.DoubleOracle(meta_solver="no-such-solver")
+
+
+def test_the_guide_snippets_run():
+    """docs/gangs.md: every python block runs, in one namespace as a reader would run them."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "gangs.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    ns: dict = {}
+    exec(compile(blocks[0], "gangs.md[0]", "exec"), ns)
+    ext, sigma = ns["ext"], ns["sigma_G"]
+    assert ext.pool_sizes[0] > 1 and sigma.shape == (ext.pool_sizes[0],) and abs(sigma.sum() - 1) < 1e-9
+    assert set(np.unique(ns["which"])) <= set(np.flatnonzero(sigma > 0))
+    exec(compile(blocks[1], "gangs.md[1]", "exec"), ns)
+    assert ns["result"].converged and ns["result"].trajectory.last("evaluations") / ns["game"].A.size < 0.05

@@ -391,15 +391,16 @@ class ParallelNashMemory:
         return metrics
 
     def strategies(self) -> tuple[np.ndarray, np.ndarray]:
-        """The latest meta-game equilibrium: mixtures over the pools, or for a
-        matrix game mixed strategies over all pure strategies."""
+        """The latest meta-game equilibrium: mixtures over the pools (zero
+        weight on strategies added since), or for a matrix game mixed
+        strategies over all pure strategies."""
         ext = self.ext
         if ext is None or self.mixtures is None:
             raise GameError(f"{type(self).__name__} has not run an iteration yet")
+        mixtures = [_pad(self.mixtures[p], len(ext.pools[p])) for p in (0, 1)]
         if ext.matrix is not None:
-            return ext.full_strategy(0, _pad(self.mixtures[0], len(ext.pools[0]))), \
-                ext.full_strategy(1, _pad(self.mixtures[1], len(ext.pools[1])))
-        return self.mixtures
+            return ext.full_strategy(0, mixtures[0]), ext.full_strategy(1, mixtures[1])
+        return mixtures[0], mixtures[1]
 
     def state_dict(self) -> dict[str, Any]:
         return {"iteration": self.iteration, "bounds": self.bounds,
