@@ -384,3 +384,14 @@ def test_matrix_free_classification_matches_closed_forms_on_200_parameters():
     assert np.allclose(dense.eig_schur, np.sort(a + b ** 2 / c), atol=1e-10)
     assert free.stable == dense.stable
     assert abs(free.eig_jacobian[0].real - dense.eig_jacobian[0].real) < 1e-7
+
+
+def test_arpack_non_convergence_is_reported_not_hidden():
+    """quadratic with mu_x = mu_y: every eigenvalue of H has real part 1, so 'SR' is ill-posed."""
+    game = _at_equilibrium(quadratic.make(dim=20))
+    with pytest.raises(gs.GameError, match="ARPACK found") as info:
+        sp.eigenvalues(game, k=6, which="SR", maxiter=3)
+    assert isinstance(info.value.partial, np.ndarray) and len(info.value.partial) < 6
+    fp = sp.classify_fixed_point(game, dense=False, maxiter=3)
+    assert fp.kind == "local-nash" and fp.stable is None and "ARPACK" in fp.extras["stability"]
+    assert sp.classify_fixed_point(game).stable is True
