@@ -395,3 +395,29 @@ def test_arpack_non_convergence_is_reported_not_hidden():
     fp = sp.classify_fixed_point(game, dense=False, maxiter=3)
     assert fp.kind == "local-nash" and fp.stable is None and "ARPACK" in fp.extras["stability"]
     assert sp.classify_fixed_point(game).stable is True
+
+
+@pytest.mark.parametrize("solver, options", [
+    ("gda", {}), ("extragradient", {}), ("ogda", {}), ("past-extragradient", {}),
+    ("alternating-gda", {"order": (0, 1), "steps_per_player": 1}),
+    ("alternating-gda", {"order": (1, 0), "steps_per_player": (2, 1)}),
+])
+def test_linearised_update_is_the_solvers_own_step_on_a_quadratic_game(solver, options):
+    """On a quadratic game F(z) = H z exactly, so one step of the solver object from any state is T applied
+    to that state (for OGDA / past extragradient the state stacks the point that gave the memory)."""
+    lr = (0.03, 0.07)
+    game = _at_equilibrium(minimax_quadratic.make())
+    op = sp.update_operator(game, solver, lr=lr, **options)
+    T = op.matmat(np.eye(op.shape[0]))
+    rng = np.random.default_rng(1)
+    state = rng.standard_normal(T.shape[0])
+    game.set_strategies((torch.as_tensor(state[:2]), torch.as_tensor(state[2:4])))
+    kwargs = {"alternating": True, **options} if solver == "alternating-gda" else {}
+    obj = {"gda": gs.GDA, "alternating-gda": gs.GDA, "ogda": gs.OGDA, "extragradient": gs.Extragradient,
+           "past-extragradient": lambda g, lr: gs.Extragradient(g, lr, past=True)}[solver](game, lr=lr, **kwargs)
+    if T.shape[0] == 8:   # memory: F at the stacked second point
+        field = sp.vector_field(game)(state[4:])
+        obj.memory = [[torch.as_tensor(field[:2])], [torch.as_tensor(field[2:])]]
+    obj.step()
+    after = np.concatenate([p.detach().numpy() for p in game.parameters()])
+    assert np.abs(after - (T @ state)[:4]).max() < 1e-12
