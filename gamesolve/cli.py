@@ -186,7 +186,8 @@ def _cmd_analyze(args: argparse.Namespace, console: Console) -> int:
     if dense:
         values = sp.eigenvalues(jac)
         console.print(f"spectrum (all {n}, dense): max |lambda| = {np.abs(values).max(initial=0):.6g}, "
-                      f"min Re = {values.real.min(initial=np.inf):.6g}, max Re = {values.real.max(initial=-np.inf):.6g}, "
+                      f"min Re = {values.real.min(initial=np.inf):.6g}, "
+                      f"max Re = {values.real.max(initial=-np.inf):.6g}, "
                       f"{int((values.real <= 1e-12).sum())} with Re <= 0")
         console.print("  eigenvalues: " + ", ".join(_complex_text(v) for v in values[:12])
                       + (" ..." if len(values) > 12 else ""))

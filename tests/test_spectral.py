@@ -50,7 +50,8 @@ def _field_at(game, params, z):
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 5), zero_sum=st.booleans(), method=st.sampled_from(["auto", "general"]))
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 5), zero_sum=st.booleans(),
+       method=st.sampled_from(["auto", "general"]))
 def test_jacobian_products_are_the_autograd_jacobian_and_adjoint(seed, n, zero_sum, method):
     game = _nonlinear_game(n, zero_sum, seed)
     reference = torch.autograd.functional.jacobian(
