@@ -292,7 +292,7 @@ def test_tangent_basis_is_orthonormal_and_keeps_the_face(seed, width, rows):
     Q = basis.expand(np.eye(basis.dim))
     assert np.allclose(Q.T @ Q, np.eye(basis.dim), atol=1e-12)
     assert np.allclose(basis.reduce(Q), np.eye(basis.dim), atol=1e-12)
-    zx = Q[:p.size].reshape(rows, width, -1)
+    zx = Q[:p.size].reshape(rows, width, basis.dim)
     assert np.allclose(zx.sum(axis=1), 0, atol=1e-12)                  # each simplex row keeps its sum
     fixed = np.concatenate([(p == 0).reshape(-1), m == 0])
     assert np.all(Q[fixed] == 0)                                       # coordinates on a bound stay there
@@ -329,7 +329,8 @@ def test_radius_from_eigenvalues_equals_radius_of_the_explicit_update_matrix(see
     slices = (slice(0, nx), slice(nx, n))
     rho = sp._dense_radius(H, slices, solver, (eta_x, eta_y), {"order": (0, 1), "steps_per_player": (1, 1)}
                            if solver == "alternating-gda" else {})
-    assert abs(rho - np.abs(np.linalg.eigvals(T)).max()) < 1e-9 * max(1.0, rho)
+    # eigenvalues of a near-defective T are accurate to ~sqrt(eps) only
+    assert abs(rho - np.abs(np.linalg.eigvals(T)).max()) < 1e-6 * max(1.0, rho)
 
 
 def test_stable_step_sizes_match_closed_forms():
