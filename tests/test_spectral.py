@@ -368,6 +368,9 @@ def test_bad_arguments_are_clear_errors():
         sp.eigenvalues(game, k=1, which="XX")
     with pytest.raises(gs.InvalidParameterError, match="Game or a GameJacobian"):
         sp.classify_fixed_point("bilinear")
+    game.capabilities = frozenset({"payoffs"})
+    with pytest.raises(gs.IncompatibleSolverError, match="needs gradients"):
+        sp.jacobian(game)
 
 
 def test_matrix_free_classification_matches_closed_forms_on_200_parameters():

@@ -41,7 +41,7 @@ from scipy.optimize import brentq
 from torch import Tensor
 
 from ..core import Box, Game, NonNegative, Reals, Simplex, flatten, unflatten
-from ..errors import DomainError, GameError, InvalidParameterError, ShapeError
+from ..errors import DomainError, GameError, IncompatibleSolverError, InvalidParameterError, ShapeError
 from .metrics import natural_residual
 
 __all__ = [
@@ -180,6 +180,10 @@ class GameJacobian(spla.LinearOperator):
                  restore_random_state: bool = True):
         if method not in ("auto", "symmetric", "general"):
             raise InvalidParameterError(f"jacobian: method must be 'auto', 'symmetric' or 'general', got {method!r}")
+        if "gradients" not in getattr(game, "capabilities", ()):
+            raise IncompatibleSolverError(
+                f"the game Jacobian needs gradients, but {type(game).__name__} offers "
+                f"{', '.join(sorted(getattr(game, 'capabilities', ()))) or 'nothing'}; analyse a differentiable game")
         if method == "symmetric" and not game.zero_sum:
             raise InvalidParameterError(
                 f"jacobian: method='symmetric' needs a zero-sum game (losses (f, -f)); {game.name} is not one; "
