@@ -573,7 +573,11 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
     """
     jac = _as_jacobian(game, tangent)
     g = jac.game
+    rng = g.generator
+    state = rng.get_state() if rng is not None else None
     residual = natural_residual(g)
+    if rng is not None:
+        rng.set_state(state)
     n = jac.shape[0]
     use_dense = n <= DENSE_LIMIT if dense is None else bool(dense)
     sx, sy = jac.player_slices
@@ -617,6 +621,9 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
 
                 def schur_mv(v: np.ndarray) -> np.ndarray:
                     w, info = spla.cg(D_op, Cmv(v), rtol=1e-10, atol=0.0, maxiter=10 * ny)
+                    if info != 0:
+                        raise GameError(f"classify_fixed_point: conjugate gradients on H_yy did not reach rtol "
+                                        f"1e-10 in {10 * ny} iterations; use dense=True")
                     return Amv(v) - Bmv(w)
                 eig_s = _smallest_symmetric(schur_mv, nx, min(k, nx), seed, 1e-8, maxiter, "the Schur complement")
             minimax = bool(nx == 0 or eig_s[0] > zero)
