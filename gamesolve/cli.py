@@ -247,29 +247,42 @@ def _cmd_analyze(args: argparse.Namespace, console: Console) -> int:
     if dense:
         values = sp.eigenvalues(jac)
         console.print(f"spectrum (all {n}, dense): max |lambda| = {np.abs(values).max(initial=0):.6g}, "
-                      f"min Re = {values.real.min(initial=np.inf):.6g}, max Re = {values.real.max(initial=-np.inf):.6g}, "
+                      f"min Re = {values.real.min(initial=np.inf):.6g}, "
+                      f"max Re = {values.real.max(initial=-np.inf):.6g}, "
                       f"{int((values.real <= 1e-12).sum())} with Re <= 0")
-        shown = values[:12]
+        console.print("  eigenvalues: " + ", ".join(_complex_text(v) for v in values[:12])
+                      + (" ..." if len(values) > 12 else ""))
     else:
-        before = jac.products
-        values = np.concatenate([sp.eigenvalues(jac, k=args.k, which=w, seed=args.seed) for w in ("LM", "LR", "SR")])
-        console.print(f"spectrum (matrix-free, ARPACK: top {args.k} by modulus, largest and smallest real part; "
-                      f"{jac.products - before} Jacobian-vector products)")
-        shown = values
-    console.print("  eigenvalues: " + ", ".join(_complex_text(v) for v in shown) + (" ..." if len(values) > len(shown)
-                                                                                     else ""))
+        parts = []
+        for which, label in (("LM", "largest modulus"), ("LR", "largest real part"), ("SR", "smallest real part")):
+            before = jac.products
+            try:
+                part = sp.eigenvalues(jac, k=args.k, which=which, seed=args.seed, tol=1e-6, maxiter=args.maxiter)
+                note = ""
+            except GameError as err:
+                part, note = err.partial, f" (not converged: {err})"  # type: ignore[attr-defined]
+            parts.append(part)
+            console.print(f"spectrum, {label} (matrix-free ARPACK, {jac.products - before} Jacobian-vector "
+                          f"products): " + ", ".join(_complex_text(v) for v in part) + note)
+        values = np.concatenate(parts)
     split = sp.helmholtz_decomposition(jac)
     console.print("  ||A F|| / ||S F|| (antisymmetric / symmetric part along F): "
                   + ("n/a at a fixed point (F = 0)" if np.isnan(split.ratio) else f"{split.ratio:.4g}"))
-    fp = sp.classify_fixed_point(jac, seed=args.seed)
+    fp = sp.classify_fixed_point(jac, seed=args.seed, maxiter=args.maxiter)
     console.print(f"fixed point: [bold]{fp.kind}[/bold]: {fp.reason}")
+    if fp.stable is None:
+        console.print(f"  stability of gradient play undetermined: {fp.extras['stability']}")
 
     ranges = n <= 200
     table = Table(title=f"linearised solvers at this point, lr = {lr:g}")
     for col in ("solver", "spectral radius", "predicted", "stable lr (scan of [1e-4, 10])"):
         table.add_column(col, justify="left" if col in ("solver", "predicted") else "right")
     for name in ANALYZED_SOLVERS:
-        rho = sp.spectral_radius(jac, name, lr=lr, seed=args.seed)
+        try:
+            rho = sp.spectral_radius(jac, name, lr=lr, seed=args.seed, maxiter=args.maxiter)
+        except GameError:
+            table.add_row(name, "-", f"ARPACK did not converge in {args.maxiter} restarts", "-")
+            continue
         verdict = ("diverges" if rho > 1 + sp.MARGIN else "marginal (no contraction)" if rho >= 1 - sp.MARGIN
                    else f"converges, x10 closer every {math.log(10) / -math.log(rho):.3g} steps")
         stable = "-"
@@ -411,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, help="step size of the linearised solvers (default: the game's)")
     p.add_argument("--steps", type=int, help="step budget of the runs (default: the game's)")
     p.add_argument("--k", type=int, default=6, help="eigenvalues per end of the spectrum for large games")
+    p.add_argument("--maxiter", type=int, default=300, help="ARPACK restarts for large games (default: 300)")
     p.add_argument("--tangent", action=argparse.BooleanOptionalAction, default=None,
                    help="restrict to the tangent space of the domains (default: when a player is constrained)")
     p.add_argument("--plot", action="store_true", help="write figures under --out")

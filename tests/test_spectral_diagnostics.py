@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
@@ -28,6 +28,7 @@ def _spiral(rate, omega, steps, dim=2, seed=0):
 
 @settings(max_examples=30, deadline=None)
 @given(rate=st.floats(0.5, 1.5), log_c=st.floats(-5, 5), n=st.integers(3, 200))
+@example(rate=1.0, log_c=0.0, n=3)   # a constant sequence: zero residuals, a degenerate interval
 def test_linear_rate_recovers_a_geometric_sequence(rate, log_c, n):
     fit = linear_rate(math.exp(log_c) * rate ** np.arange(n))
     assert abs(fit.rate - rate) < 1e-9 * rate

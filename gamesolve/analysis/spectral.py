@@ -41,7 +41,7 @@ from scipy.optimize import brentq
 from torch import Tensor
 
 from ..core import Box, Game, NonNegative, Reals, Simplex, flatten, unflatten
-from ..errors import DomainError, GameError, InvalidParameterError, ShapeError
+from ..errors import DomainError, GameError, IncompatibleSolverError, InvalidParameterError, ShapeError
 from .metrics import natural_residual
 
 __all__ = [
@@ -82,9 +82,9 @@ class TangentBasis:
 
     def __init__(self, game: Game, atol: float = 1e-10):
         self.full_dim = sum(p.numel for p in game.players)
-        free: list[np.ndarray] = []          # indices moved one to one
-        self._rows: list[tuple[np.ndarray, np.ndarray]] = []   # simplex rows: indices, basis columns
         dims, offset, k = [], 0, 0
+        # ("free", (k, indices)): coordinates moved one to one to tangent coordinates k, k+1, ...;
+        # ("row", (k, indices, columns)): a simplex row's free coordinates, sum-zero basis columns
         self._segments: list[tuple[str, Any]] = []
         for player in game.players:
             start = k
@@ -115,7 +115,6 @@ class TangentBasis:
                 if keep.size:
                     self._segments.append(("free", (k, keep)))
                     k += keep.size
-                    free.append(keep)
                 offset += t.size
             dims.append(k - start)
         self.dims: tuple[int, int] = (dims[0], dims[1])
@@ -181,6 +180,10 @@ class GameJacobian(spla.LinearOperator):
                  restore_random_state: bool = True):
         if method not in ("auto", "symmetric", "general"):
             raise InvalidParameterError(f"jacobian: method must be 'auto', 'symmetric' or 'general', got {method!r}")
+        if "gradients" not in getattr(game, "capabilities", ()):
+            raise IncompatibleSolverError(
+                f"the game Jacobian needs gradients, but {type(game).__name__} offers "
+                f"{', '.join(sorted(getattr(game, 'capabilities', ()))) or 'nothing'}; analyse a differentiable game")
         if method == "symmetric" and not game.zero_sum:
             raise InvalidParameterError(
                 f"jacobian: method='symmetric' needs a zero-sum game (losses (f, -f)); {game.name} is not one; "
@@ -433,7 +436,7 @@ def _complete_pairs(values: np.ndarray) -> np.ndarray:
 
 def eigenvalues(game: Game | GameJacobian | np.ndarray, k: int | None = None, *, which: str = "LM",
                 tangent: bool | None = None, tol: float = 1e-10, seed: int = 0,
-                maxiter: int | None = None) -> np.ndarray:
+                maxiter: int = 1000) -> np.ndarray:
     """Eigenvalues of the game Jacobian ``H``: all of them (``k=None``, dense),
     or the ``k`` of largest modulus (``which="LM"``), largest real part
     (``"LR"``) or smallest real part (``"SR"``) by ARPACK on the matrix-free
@@ -442,7 +445,9 @@ def eigenvalues(game: Game | GameJacobian | np.ndarray, k: int | None = None, *,
     Sorted by ``which``. ``game`` may be a :class:`GameJacobian`, whose
     ``products`` counter then tells the cost of the call, or any other
     ``LinearOperator`` (e.g. :func:`update_operator`) or a dense matrix. The
-    ARPACK start vector comes from ``seed``, so a call is reproducible.
+    ARPACK start vector comes from ``seed``, so a call is reproducible. If
+    ARPACK has not converged after ``maxiter`` restarts a :class:`GameError`
+    says so; its ``partial`` attribute holds the eigenvalues that did.
     """
     if which not in _ORDER:
         raise InvalidParameterError(f"eigenvalues: which must be 'LM', 'LR' or 'SR', got {which!r}")
@@ -462,7 +467,17 @@ def eigenvalues(game: Game | GameJacobian | np.ndarray, k: int | None = None, *,
         return values if k is None else values[:k]
     v0 = np.random.default_rng(seed).standard_normal(n)
     ncv = min(n, max(2 * k + 1, 20))
-    values = spla.eigs(op, k=k, which=which, v0=v0, ncv=ncv, tol=tol, maxiter=maxiter, return_eigenvectors=False)
+    try:
+        values = spla.eigs(op, k=k, which=which, v0=v0, ncv=ncv, tol=tol, maxiter=maxiter,
+                           return_eigenvectors=False)
+    except spla.ArpackNoConvergence as err:
+        partial = _sorted(_complete_pairs(err.eigenvalues), which)
+        failure = GameError(
+            f"eigenvalues: ARPACK found {len(partial)} of the {k} eigenvalues with which={which!r} in {maxiter} "
+            f"restarts (tol {tol:g}); eigenvalues that tie in the sorting key (e.g. equal real parts for "
+            "'LR'/'SR') converge slowly: raise maxiter, loosen tol, or ask for which='LM'")
+        failure.partial = partial  # type: ignore[attr-defined]
+        raise failure from None
     return _sorted(_complete_pairs(values), which)
 
 
@@ -496,8 +511,9 @@ class FixedPoint:
     computed matrix-free). ``eig_jacobian`` holds eigenvalues of ``H`` (all, or
     the ones of smallest real part), and ``stable`` says whether all of them
     have a positive real part (gradient play is then locally stable for small
-    steps; Mescheder et al. 2017). ``products`` is the cost in products with
-    ``H`` / ``H^T``.
+    steps; Mescheder et al. 2017; ``None`` when ARPACK did not find the
+    smallest real parts, see ``extras["stability"]``). ``products`` is the
+    cost in products with ``H`` / ``H^T``.
     """
 
     kind: str
@@ -507,7 +523,7 @@ class FixedPoint:
     eig_y: np.ndarray
     eig_schur: np.ndarray | None
     eig_jacobian: np.ndarray
-    stable: bool
+    stable: bool | None
     local_nash: bool
     local_minimax: bool | None
     tangent: bool
@@ -525,7 +541,8 @@ def _dense_blocks(jac: GameJacobian) -> dict[str, np.ndarray]:
     return {"H": H, "A": H[sx, sx], "B": H[sx, sy], "C": H[sy, sx], "D": H[sy, sy]}
 
 
-def _smallest_symmetric(matvec: Callable[[np.ndarray], np.ndarray], n: int, k: int, seed: int, tol: float) -> np.ndarray:
+def _smallest_symmetric(matvec: Callable[[np.ndarray], np.ndarray], n: int, k: int, seed: int, tol: float,
+                        maxiter: int, what: str) -> np.ndarray:
     """The ``k`` smallest eigenvalues of a symmetric operator (Lanczos; ARPACK)."""
     if n == 0:
         return np.empty(0)
@@ -534,11 +551,15 @@ def _smallest_symmetric(matvec: Callable[[np.ndarray], np.ndarray], n: int, k: i
         dense = np.column_stack([matvec(e) for e in np.eye(n)])
         return np.sort(np.linalg.eigvalsh(0.5 * (dense + dense.T)))[:k]
     v0 = np.random.default_rng(seed).standard_normal(n)
-    return np.sort(spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, return_eigenvectors=False))
+    try:
+        return np.sort(spla.eigsh(op, k=k, which="SA", v0=v0, tol=tol, maxiter=maxiter, return_eigenvectors=False))
+    except spla.ArpackNoConvergence:
+        raise GameError(f"classify_fixed_point: Lanczos found fewer than {k} smallest eigenvalues of {what} in "
+                        f"{maxiter} restarts; raise maxiter or use dense=True") from None
 
 
 def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangent: bool | None = None,
-                         dense: bool | None = None, k: int = 3, seed: int = 0) -> FixedPoint:
+                         dense: bool | None = None, k: int = 3, seed: int = 0, maxiter: int = 1000) -> FixedPoint:
     """Classify the current strategies of ``game`` as a fixed point (see
     :class:`FixedPoint` for the classes and the maths).
 
@@ -546,16 +567,23 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
     (``dense=None``), else matrix-free: the ``k`` smallest eigenvalues of the
     symmetric blocks by Lanczos, the Schur complement with inner conjugate
     gradient solves of ``H_yy``, and the ``k`` eigenvalues of ``H`` of smallest
-    real part. Eigenvalues count as zero within ``tol * max(1, |H|)``.
+    real part (at most ``maxiter`` ARPACK restarts; if they do not converge,
+    ``stable`` is ``None``). Eigenvalues count as zero within
+    ``tol * max(1, |H|)``.
     """
     jac = _as_jacobian(game, tangent)
     g = jac.game
+    rng = g.generator
+    state = rng.get_state() if rng is not None else None
     residual = natural_residual(g)
+    if rng is not None:
+        rng.set_state(state)
     n = jac.shape[0]
     use_dense = n <= DENSE_LIMIT if dense is None else bool(dense)
     sx, sy = jac.player_slices
     nx, ny = sx.stop - sx.start, sy.stop - sy.start
     start = jac.products
+    undetermined = ""
     if use_dense:
         blk = _dense_blocks(jac)
         scale = max(1.0, float(np.abs(blk["H"]).max(initial=0.0)))
@@ -570,12 +598,13 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
                 return jac.matvec(full)[i]
             return mv
         Amv, Bmv, Cmv, Dmv = block(sx, sx), block(sx, sy), block(sy, sx), block(sy, sy)
-        eig_x = _smallest_symmetric(Amv, nx, min(k, nx), seed, 1e-8)
-        eig_y = _smallest_symmetric(Dmv, ny, min(k, ny), seed, 1e-8)
-        eig_h = eigenvalues(jac, k=min(k, n - 2), which="SR", seed=seed, tol=1e-8) if n > 2 else \
-            _sorted(np.linalg.eigvals(jac.dense()), "SR")
-        scale = max(1.0, float(np.abs(eigenvalues(jac, k=1, which="LM", seed=seed, tol=1e-6)).max())) \
-            if n > 2 else 1.0
+        eig_x = _smallest_symmetric(Amv, nx, min(k, nx), seed, 1e-8, maxiter, "H_xx")
+        eig_y = _smallest_symmetric(Dmv, ny, min(k, ny), seed, 1e-8, maxiter, "H_yy")
+        try:
+            eig_h = eigenvalues(jac, k=min(k, n), which="SR", seed=seed, tol=1e-8, maxiter=maxiter)
+        except GameError as err:   # ARPACK did not converge: stability undetermined
+            eig_h, undetermined = err.partial, str(err)  # type: ignore[attr-defined]
+        scale = max(1.0, float(np.abs(eigenvalues(jac, k=1, which="LM", seed=seed, tol=1e-6)).max()))
     zero = tol * scale
     pos_x = bool(nx == 0 or eig_x[0] > zero)
     pos_y = bool(ny == 0 or eig_y[0] > zero)
@@ -592,11 +621,14 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
 
                 def schur_mv(v: np.ndarray) -> np.ndarray:
                     w, info = spla.cg(D_op, Cmv(v), rtol=1e-10, atol=0.0, maxiter=10 * ny)
+                    if info != 0:
+                        raise GameError(f"classify_fixed_point: conjugate gradients on H_yy did not reach rtol "
+                                        f"1e-10 in {10 * ny} iterations; use dense=True")
                     return Amv(v) - Bmv(w)
-                eig_s = _smallest_symmetric(schur_mv, nx, min(k, nx), seed, 1e-8)
+                eig_s = _smallest_symmetric(schur_mv, nx, min(k, nx), seed, 1e-8, maxiter, "the Schur complement")
             minimax = bool(nx == 0 or eig_s[0] > zero)
     nash = pos_x and pos_y
-    stable = bool(eig_h.size and eig_h.real.min() > zero)
+    stable = None if undetermined else bool(eig_h.size and eig_h.real.min() > zero)
     low = lambda e: f"{e[0] + 0.0:.4g}" if e.size else "none"  # noqa: E731
     facts = f"min eig H_xx = {low(eig_x)}, min eig H_yy = {low(eig_y)}"
     if eig_s is not None:
@@ -613,7 +645,8 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
         kind, reason = "none", f"second-order test inconclusive: an eigenvalue is within {zero:.2g} of 0 ({facts})"
     return FixedPoint(kind=kind, reason=reason, residual=residual, eig_x=np.asarray(eig_x), eig_y=np.asarray(eig_y),
                       eig_schur=eig_s, eig_jacobian=eig_h, stable=stable, local_nash=nash, local_minimax=minimax,
-                      tangent=jac.basis is not None, products=jac.products - start, dense=use_dense)
+                      tangent=jac.basis is not None, products=jac.products - start, dense=use_dense,
+                      extras={"stability": undetermined} if undetermined else {})
 
 
 # --------------------------------------------------------------------------
@@ -741,7 +774,8 @@ def _dense_radius(H: np.ndarray, slices: Sequence[slice], solver: str, lr: float
 
 def spectral_radius(game: Game | GameJacobian, solver: str, lr: float | Sequence[float] = 0.01, *,
                     tangent: bool | None = None, dense: bool | None = None, order: Sequence[int] = (0, 1),
-                    steps_per_player: int | Sequence[int] = 1, tol: float = 1e-10, seed: int = 0) -> float:
+                    steps_per_player: int | Sequence[int] = 1, tol: float = 1e-6, seed: int = 0,
+                    maxiter: int = 1000) -> float:
     """``rho(T)``, the spectral radius of ``solver``'s linearised update at the
     current strategies (a fixed point) with step sizes ``lr`` (one, or
     ``(eta_x, eta_y)``): the iterates converge locally iff ``rho < 1``, and
@@ -753,7 +787,9 @@ def spectral_radius(game: Game | GameJacobian, solver: str, lr: float | Sequence
     or companion matrix of ``L H``, so ``rho`` follows from the eigenvalues
     ``mu`` of ``L H``: ``|1 - mu|`` for GDA, ``|1 - mu + mu^2|`` for
     extragradient, the roots of ``l^2 - (1 - 2 mu) l - mu`` for OGDA) up to
-    ``DENSE_LIMIT`` parameters, else ARPACK on :func:`update_operator`.
+    ``DENSE_LIMIT`` parameters, else ARPACK on :func:`update_operator` (4
+    eigenvalues of largest modulus to relative tolerance ``tol``, at most
+    ``maxiter`` restarts; see :func:`eigenvalues`).
     """
     jac = _as_jacobian(game, tangent)
     n = jac.shape[0]
@@ -764,7 +800,7 @@ def spectral_radius(game: Game | GameJacobian, solver: str, lr: float | Sequence
     if (n <= DENSE_LIMIT) if dense is None else dense:
         return _dense_radius(jac.dense(), jac.player_slices, solver, lr, opts)
     op = update_operator(jac, solver, lr, order=order, steps_per_player=steps_per_player)
-    return float(np.abs(eigenvalues(op, k=4, tol=tol, seed=seed)).max())
+    return float(np.abs(eigenvalues(op, k=4, tol=tol, seed=seed, maxiter=maxiter)).max())
 
 
 MARGIN = 1e-12   # a spectral radius within MARGIN of 1 counts as marginal, not contracting

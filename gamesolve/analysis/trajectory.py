@@ -154,13 +154,14 @@ def linear_rate(values: ArrayLike, steps: ArrayLike | None = None, *, start: int
         raise InvalidParameterError(f"linear_rate needs at least 3 positive finite values in the window, got {v.size}")
     if not 0 < confidence < 1:
         raise InvalidParameterError(f"linear_rate: confidence must be in (0, 1), got {confidence!r}")
-    y, tc = np.log(v), t - t.mean()
+    y = np.log(v)
+    tc = t - t.mean()
     sxx = float(tc @ tc)
-    if sxx == 0.0:
-        raise InvalidParameterError("linear_rate needs values at distinct steps")
-    slope = float(tc @ y) / sxx
+    if sxx == 0:
+        raise InvalidParameterError("linear_rate needs values at two or more distinct steps")
+    slope = float(tc @ (y - y.mean())) / sxx
     residual = y - y.mean() - slope * tc
-    stderr = math.sqrt(float(residual @ residual) / (v.size - 2) / sxx)   # 0 for an exact geometric sequence
+    stderr = math.sqrt(float(residual @ residual) / (v.size - 2) / sxx)
     half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 2)) * stderr
     return RateFit(math.exp(slope), math.exp(slope - half), math.exp(slope + half), confidence, int(v.size))
 
