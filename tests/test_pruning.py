@@ -123,3 +123,17 @@ def test_bad_input():
     boxed = gs.Player("w", torch.zeros(2, 2), domain=gs.Box(-1, 1))
     with pytest.raises(gs.DomainError, match="Reals"):
         apply_masks(boxed, [torch.ones(2, 2, dtype=torch.bool)])
+
+
+def test_the_jacobian_of_a_pruned_game_lives_on_the_unpruned_weights():
+    from gamesolve.analysis import spectral
+
+    game = _game()
+    ticket = LotteryTicket(game, fraction=0.5)
+    ticket.prune()
+    H = spectral.jacobian(game)
+    kept = sum(int(m.sum()) for masks in ticket.masks.values() for m in masks)
+    biases = sum(p.numel() for player in game.players for k, p in enumerate(player.params) if p.dim() < 2)
+    assert H.shape == (kept + biases, kept + biases)
+    full = spectral.jacobian(game, tangent=False)
+    assert full.shape[0] == sum(p.numel() for p in game.parameters())

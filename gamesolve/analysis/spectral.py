@@ -19,7 +19,7 @@ backprop, never a dense matrix unless asked (:meth:`GameJacobian.dense`).
 default whenever a player is constrained) it is ``Q^T H Q``, the Jacobian
 restricted to the tangent space of the face of the domains the point lies on:
 coordinates at a bound of a ``NonNegative`` or ``Box`` domain (within
-``atol``) are fixed, and the free coordinates of each ``Simplex`` row keep
+``atol``) and the pruned coordinates of a ``Masked`` one are fixed, and the free coordinates of each ``Simplex`` row keep
 their sum (``Q`` has orthonormal columns). Near a fixed point with strict
 complementarity, projected gradient methods move on that face, so their
 linearisation is the one of the unconstrained method with ``Q^T H Q``; e.g.
@@ -40,7 +40,7 @@ import torch
 from scipy.optimize import brentq
 from torch import Tensor
 
-from ..core import Box, Game, NonNegative, Reals, Simplex, flatten, unflatten
+from ..core import Box, Game, Masked, NonNegative, Reals, Simplex, flatten, unflatten
 from ..errors import DomainError, GameError, IncompatibleSolverError, InvalidParameterError, ShapeError
 from .metrics import natural_residual
 
@@ -95,6 +95,8 @@ class TangentBasis:
                     keep = idx
                 elif isinstance(dom, NonNegative):
                     keep = idx[t > atol]
+                elif isinstance(dom, Masked):
+                    keep = idx[dom.mask.reshape(-1).cpu().numpy()]
                 elif isinstance(dom, Box):
                     lo = np.broadcast_to(torch.as_tensor(dom.lo, dtype=torch.float64).numpy(), p.shape).reshape(-1)
                     hi = np.broadcast_to(torch.as_tensor(dom.hi, dtype=torch.float64).numpy(), p.shape).reshape(-1)
