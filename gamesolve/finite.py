@@ -142,8 +142,8 @@ class MatrixGame(Game):
         super().__init__((Player("row", x_start, Simplex(), device=device, dtype=dtype),
                           Player("column", y_start, Simplex(), device=device, dtype=dtype)),
                          name=name or f"{m}x{n} {'zero-sum' if self.zero_sum else 'bimatrix'} game")
-        self._At = torch.tensor(a.tolist(), dtype=dtype, device=device)
-        self._Bt = torch.tensor(b.tolist(), dtype=dtype, device=device)
+        self._At = torch.as_tensor(np.array(a), dtype=dtype, device=device)   # a writable copy for torch
+        self._Bt = torch.as_tensor(np.array(b), dtype=dtype, device=device)
 
     @staticmethod
     def _labels(labels: Sequence[Sequence[str]] | None, shape: tuple[int, int]) -> tuple[list[str], list[str]]:
