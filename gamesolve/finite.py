@@ -305,7 +305,7 @@ class MatrixGame(Game):
                          player_labels=self.player_labels, name=f"{self.name} [{r.size}x{c.size}]",
                          device=self._At.device, dtype=self._At.dtype)
         if self._exact is not None:
-            sub._exact = ([[self._exact[0][i][j] for j in c] for i in r], [[self._exact[1][i][j] for j in c] for i in r])
+            sub._exact = tuple([[M[i][j] for j in c] for i in r] for M in self._exact)  # type: ignore[assignment]
         return sub
 
     def eliminate_dominated(self, strict: bool = True, mixed: bool = False, tol: float = TOL) -> Reduction:
@@ -328,7 +328,7 @@ class MatrixGame(Game):
             for player in (0, 1):
                 own, other = (rows, cols) if player == 0 else (cols, rows)
                 M = self.payoff_matrix(player)
-                for k, s in enumerate(own):
+                for k in range(len(own)):
                     if len(own) > 1 and _dominated(M[np.ix_(own, other)], k, strict, mixed, tol):
                         own.pop(k)
                         changed = True

@@ -53,8 +53,16 @@ _BATCH = 40_000    # linear systems solved per numpy call (bounds memory)
 # --------------------------------------------------------------------------
 
 
-def _scale(game: MatrixGame) -> float:
-    return max(1.0, float(np.abs(game.A).max()), float(np.abs(game.B).max()))
+def _positive(M: np.ndarray) -> np.ndarray:
+    """``(M - min M) / (max M - min M) + 1``, entries in ``[1, 2]``: a positive
+    affine map of the payoffs, which changes no equilibrium. The enumeration
+    methods work on these normalised payoffs, so that their tolerances mean the
+    same at every payoff scale and the best-response polytopes are bounded."""
+    return (M - M.min()) / max(float(np.ptp(M)), np.finfo(float).tiny) + 1.0
+
+
+def _normalised(game: MatrixGame) -> tuple[np.ndarray, np.ndarray]:
+    return _positive(game.A), _positive(game.B)
 
 
 def _combinations(n: int, k: int) -> np.ndarray:
@@ -113,14 +121,14 @@ def _scatter(values: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _distinct(game: MatrixGame, equilibria: list[tuple[np.ndarray, np.ndarray]], tol: float,
+def _distinct(A: np.ndarray, B: np.ndarray, equilibria: list[tuple[np.ndarray, np.ndarray]], tol: float,
               same: float = 1e-8) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The pairs that are Nash equilibria to ``tol`` (relative to the payoffs'
-    scale), without repeats (max-norm within ``same``), sorted lexicographically."""
+    """The pairs that are Nash equilibria of ``(A, B)`` to ``tol``, without
+    repeats (max-norm within ``same``), sorted lexicographically."""
     out: list[tuple[np.ndarray, np.ndarray]] = []
-    limit = tol * _scale(game)
     for x, y in equilibria:
-        if game.regrets(x, y).max() > limit:
+        ay, bx = A @ y, x @ B
+        if max(ay.max() - x @ ay, bx.max() - bx @ y) > tol:
             continue
         if not any(np.abs(x - a).max() <= same and np.abs(y - b).max() <= same for a, b in out):
             out.append((x, y))
@@ -188,14 +196,14 @@ class LinearProgram(_OneShot):
     """Value and optimal strategies of a zero-sum game by one linear program
     (von Neumann 1928; Dantzig 1951), solved by HiGHS through scipy.
 
-    With ``A' = A - min(A) + 1 > 0`` (same optimal strategies, value shifted),
-    the column player's program and its dual are
+    With ``A' = (A - min A) / (max A - min A) + 1`` (entries in ``[1, 2]``,
+    same optimal strategies), the column player's program and its dual are
 
         max 1^T w  s.t.  A' w <= 1, w >= 0        min 1^T u  s.t.  A'^T u >= 1, u >= 0,
 
     whose common optimum is ``1 / v'``; then ``y = w v'``, ``x = u v'`` and the
-    value is ``v = v' - (1 - min A)``. One solve gives both strategies (the
-    row player's from the duals). A constant-sum game uses ``A``.
+    value is ``v = min A + (v' - 1)(max A - min A)``. One solve gives both
+    strategies (the row player's from the duals). A constant-sum game uses ``A``.
     """
 
     requires = frozenset({"payoffs", "zero-sum"})
@@ -207,8 +215,7 @@ class LinearProgram(_OneShot):
 
     def run(self) -> Result:
         A = self.game.A
-        shift = 1.0 - float(A.min())
-        Ap = A + shift
+        Ap = _positive(A)
         m, n = A.shape
         res = scipy.optimize.linprog(-np.ones(n), A_ub=Ap, b_ub=np.ones(m), bounds=(0, None), method=self.method,
                                      options={"presolve": False, "primal_feasibility_tolerance": self.tol,
@@ -218,7 +225,7 @@ class LinearProgram(_OneShot):
                             "check the payoffs' scale or try 'vertex-enumeration'")
         w, u = res.x, -res.ineqlin.marginals
         x, y = _clean(u), _clean(w)
-        value = 1.0 / float(w.sum()) - shift
+        value = float(A.min()) + (1.0 / float(w.sum()) - 1.0) * float(np.ptp(A))
         return equilibrium_result(self.game, [(x, y)], solver=self.name, value=value,
                                   reason=f"optimal (HiGHS, {res.nit} iterations)")
 
@@ -228,10 +235,6 @@ class LinearProgram(_OneShot):
 # --------------------------------------------------------------------------
 
 
-def _oriented(game: MatrixGame, player: int) -> np.ndarray:
-    """The opponent's payoffs with ``player``'s strategies as rows:
-    ``B`` for the row player's mixed strategies, ``A^T`` for the column player's."""
-    return game.B if player == 0 else game.A.T
 
 
 def degeneracy_witness(game: MatrixGame, tol: float = 1e-9) -> tuple[int, np.ndarray, np.ndarray] | None:
@@ -245,11 +248,12 @@ def degeneracy_witness(game: MatrixGame, tol: float = 1e-9) -> tuple[int, np.nda
     when its augmented matrix is singular; these few candidates (found by
     batched LU determinants) are solved by least squares, and a solution
     with ``s_I > 0`` against which ``J`` are best responses is a witness.
-    Returns ``(player, strategy, best_responses)``.
+    Returns ``(player, strategy, best_responses)``; ``tol`` applies to the
+    payoffs normalised to ``[1, 2]``.
     """
-    scale = _scale(game)
+    A, B = _normalised(game)
     for player in (0, 1):
-        P = _oriented(game, player)
+        P = B if player == 0 else A.T    # the opponent's payoffs, this player's strategies as rows
         s, t = P.shape
         for k in range(1, min(s, t - 1) + 1):
             own, opp = _combinations(s, k), _combinations(t, k + 1)
@@ -257,15 +261,15 @@ def degeneracy_witness(game: MatrixGame, tol: float = 1e-9) -> tuple[int, np.nda
                 M, b = _indifference(P, I, J)
                 ratio = _singularity(np.concatenate([M, b[..., None]], axis=2))
                 for idx in np.flatnonzero(ratio <= 1e-9):
-                    strategy = _witness(P, I[idx], J[idx], M[idx], b[idx], tol, scale)
+                    strategy = _witness(P, I[idx], J[idx], M[idx], b[idx], tol)
                     if strategy is not None:
                         payoffs = strategy @ P
-                        return player, strategy, np.flatnonzero(payoffs >= payoffs.max() - tol * scale)
+                        return player, strategy, np.flatnonzero(payoffs >= payoffs.max() - tol)
     return None
 
 
-def _witness(P: np.ndarray, I: np.ndarray, J: np.ndarray, M: np.ndarray, b: np.ndarray, tol: float,
-             scale: float) -> np.ndarray | None:
+def _witness(P: np.ndarray, I: np.ndarray, J: np.ndarray, M: np.ndarray, b: np.ndarray,
+             tol: float) -> np.ndarray | None:
     """A strategy with support exactly ``I`` against which all of ``J`` are
     best responses: the least-squares solution of ``M (s_I, v) = b`` when it
     is unique and consistent, else (rank-deficient systems) the solution of an
@@ -273,12 +277,12 @@ def _witness(P: np.ndarray, I: np.ndarray, J: np.ndarray, M: np.ndarray, b: np.n
     s, t = P.shape
     k = len(I)
     sol, _, rank, _ = np.linalg.lstsq(M, b, rcond=None)
-    if np.abs(M @ sol - b).max() > tol * scale:
+    if np.abs(M @ sol - b).max() > tol:
         return None
     if rank == k + 1:
         strat = np.zeros(s)
         strat[I] = sol[:k]
-        if sol[:k].min() > tol and (strat @ P).max() <= sol[k] + tol * scale:
+        if sol[:k].min() > tol and (strat @ P).max() <= sol[k] + tol:
             return strat
         return None
     # variables (s_I, v, eps): max eps s.t. s_i >= eps, P_IJ^T s = v, P_I^T s <= v, sum s = 1
@@ -342,9 +346,9 @@ class SupportEnumeration(_OneShot):
 
     def enumerate(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The equilibria on supports of equal size, without the degeneracy test."""
-        A, B = self.game.A, self.game.B
+        A, B = _normalised(self.game)
         m, n = A.shape
-        tol = self.tol * _scale(self.game)
+        tol = self.tol
         found: list[tuple[np.ndarray, np.ndarray]] = []
         for k in range(1, min(m, n) + 1):
             for I, J in _pairs(_combinations(m, k), _combinations(n, k)):
@@ -360,7 +364,7 @@ class SupportEnumeration(_OneShot):
                 x = _scatter(xs[keep, :k], I[keep], m)
                 best = ((y @ A.T).max(axis=1) <= ys[keep, k] + tol) & ((x @ B).max(axis=1) <= xs[keep, k] + tol)
                 found += [(_clean(a), _clean(b)) for a, b in zip(x[best], y[best])]
-        return _distinct(self.game, found, self.tol)
+        return _distinct(A, B, found, tol)
 
 
 # --------------------------------------------------------------------------
@@ -420,20 +424,17 @@ class VertexEnumeration(_OneShot):
                                   reason=f"exact: {len(equilibria)} extreme equilibria{degenerate}")
 
     def enumerate(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        A, B = self.game.A, self.game.B
-        m, n = A.shape
+        A, B = _normalised(self.game)
         tol = self.tol
-        Ap = A - A.min() + 1.0
-        Bp = B - B.min() + 1.0
-        X, x_zero, x_tight = _vertices(Bp, tol * max(1.0, float(Bp.max())))   # x_tight[:, j]: (B^T x)_j = 1
-        Y, y_zero, y_tight = _vertices(Ap.T, tol * max(1.0, float(Ap.max())))  # y_tight[:, i]: (A y)_i = 1
+        X, x_zero, x_tight = _vertices(B, tol)      # x_tight[:, j]: (B^T x)_j = 1
+        Y, y_zero, y_tight = _vertices(A.T, tol)    # y_tight[:, i]: (A y)_i = 1
         if not len(X) or not len(Y):
             return []
         x_labels = np.concatenate([x_zero, x_tight], axis=1)     # labels 0..m-1 (rows), m..m+n-1 (columns)
         y_labels = np.concatenate([y_tight, y_zero], axis=1)
         missing = (~x_labels).astype(np.int64) @ (~y_labels).astype(np.int64).T
         pairs = np.argwhere(missing == 0)
-        return _distinct(self.game, [(_clean(X[a]), _clean(Y[b])) for a, b in pairs], tol)
+        return _distinct(A, B, [(_clean(X[a]), _clean(Y[b])) for a, b in pairs], tol)
 
 
 # --------------------------------------------------------------------------
@@ -519,9 +520,8 @@ class LemkeHowson(_OneShot):
 
     def path(self, label: int) -> tuple[np.ndarray, np.ndarray, int]:
         """The equilibrium reached by dropping ``label``, and the number of pivots."""
-        A, B = self.game.A, self.game.B
-        m, n = A.shape
-        Ap, Bp = A - A.min() + 1.0, B - B.min() + 1.0
+        Ap, Bp = _normalised(self.game)
+        m, n = Ap.shape
         # P-tableau: B'^T x + s = 1 (n rows); columns: x_i -> label i, s_j -> label m + j
         P = _Tableau(np.hstack([Bp.T, np.eye(n)]), list(range(m, m + n)), range(m, m + n))
         # Q-tableau: r + A' y = 1 (m rows); columns: r_i -> label i, y_j -> label m + j
