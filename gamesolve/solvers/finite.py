@@ -53,16 +53,19 @@ _BATCH = 40_000    # linear systems solved per numpy call (bounds memory)
 # --------------------------------------------------------------------------
 
 
-def _positive(M: np.ndarray) -> np.ndarray:
-    """``(M - min M) / (max M - min M) + 1``, entries in ``[1, 2]``: a positive
-    affine map of the payoffs, which changes no equilibrium. The enumeration
-    methods work on these normalised payoffs, so that their tolerances mean the
-    same at every payoff scale and the best-response polytopes are bounded."""
-    return (M - M.min()) / max(float(np.ptp(M)), np.finfo(float).tiny) + 1.0
+def _centred(M: np.ndarray) -> np.ndarray:
+    """``(M - min M) / (max M - min M) - 1/2``, entries in ``[-1/2, 1/2]``: a
+    positive affine map of the payoffs, which changes no equilibrium. The
+    enumeration methods work on these normalised payoffs, so that their
+    tolerances mean the same at every payoff scale; centring keeps the rows of
+    the indifference systems far from parallel, so that their determinant
+    test (:func:`_singularity`, unchanged by adding a constant to the payoffs)
+    flags only truly singular systems."""
+    return (M - M.min()) / max(float(np.ptp(M)), np.finfo(float).tiny) - 0.5
 
 
 def _normalised(game: MatrixGame) -> tuple[np.ndarray, np.ndarray]:
-    return _positive(game.A), _positive(game.B)
+    return _centred(game.A), _centred(game.B)
 
 
 def _combinations(n: int, k: int) -> np.ndarray:
@@ -101,13 +104,18 @@ def _indifference(P: np.ndarray, own: np.ndarray, opp: np.ndarray) -> tuple[np.n
 def _singularity(M: np.ndarray) -> np.ndarray:
     """``|det M| / prod ||row||`` for a stack of square matrices: a scale-free
     measure in ``[0, 1]`` that is 0 exactly for singular matrices (Hadamard's
-    inequality)."""
-    return np.abs(np.linalg.det(M)) / np.linalg.norm(M, axis=-1).prod(axis=-1)
+    inequality); computed in logarithms, so large matrices do not overflow."""
+    sign, logdet = np.linalg.slogdet(M)
+    with np.errstate(divide="ignore"):
+        ratio = np.exp(logdet - np.log(np.linalg.norm(M, axis=-1)).sum(axis=-1))
+    return np.where(sign == 0, 0.0, ratio)
 
 
-def _solve_square(M: np.ndarray, b: np.ndarray, rcond: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+def _solve_square(M: np.ndarray, b: np.ndarray, rcond: float = 1e-14) -> tuple[np.ndarray, np.ndarray]:
     """Solve the square systems ``M s = b`` that are not (nearly) singular;
-    returns ``(solutions, ok)``, rows of singular systems set to NaN."""
+    returns ``(solutions, ok)``, rows of singular systems set to NaN. Callers
+    check every solution they keep, so a nearly singular system that slips
+    through costs nothing but a rejected candidate."""
     ok = _singularity(M) > rcond
     out = np.full(b.shape, np.nan)
     if ok.any():
@@ -187,6 +195,28 @@ class _OneShot:
         return f"{type(self).__name__}({self.game.name})"
 
 
+def _polish(game: MatrixGame, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Re-solve the indifference conditions on the supports of an approximate
+    equilibrium with equal support sizes (one square system per player, as in
+    support enumeration); keep the result if it is no more exploitable."""
+    I, J = np.flatnonzero(x > 1e-9), np.flatnonzero(y > 1e-9)
+    if len(I) != len(J):
+        return x, y
+    polished = []
+    for P, own, opp in ((game.B, I, J), (game.A.T, J, I)):
+        M, b = _indifference(P, own[None], opp[None])
+        if np.linalg.cond(M[0]) > 1e12:
+            return x, y
+        s = np.linalg.solve(M[0], b[0])[:-1]
+        if s.min() < 0:
+            return x, y
+        full = np.zeros(P.shape[0])
+        full[own] = s
+        polished.append(full)
+    px, py = polished
+    return (px, py) if game.exploitability(px, py) <= game.exploitability(x, y) else (x, y)
+
+
 # --------------------------------------------------------------------------
 # zero-sum: linear programming
 # --------------------------------------------------------------------------
@@ -202,8 +232,10 @@ class LinearProgram(_OneShot):
         max 1^T w  s.t.  A' w <= 1, w >= 0        min 1^T u  s.t.  A'^T u >= 1, u >= 0,
 
     whose common optimum is ``1 / v'``; then ``y = w v'``, ``x = u v'`` and the
-    value is ``v = min A + (v' - 1)(max A - min A)``. One solve gives both
-    strategies (the row player's from the duals). A constant-sum game uses ``A``.
+    value is ``x^T A y`` (``= min A + (v' - 1)(max A - min A)`` at the optimum).
+    One solve gives both strategies (the row player's from the duals); when
+    their supports have equal sizes, the indifference conditions on them are
+    re-solved to remove the solver's tolerance. A constant-sum game uses ``A``.
     """
 
     requires = frozenset({"payoffs", "zero-sum"})
@@ -215,7 +247,7 @@ class LinearProgram(_OneShot):
 
     def run(self) -> Result:
         A = self.game.A
-        Ap = _positive(A)
+        Ap = _centred(A) + 1.5     # entries in [1, 2]
         m, n = A.shape
         res = scipy.optimize.linprog(-np.ones(n), A_ub=Ap, b_ub=np.ones(m), bounds=(0, None), method=self.method,
                                      options={"presolve": False, "primal_feasibility_tolerance": self.tol,
@@ -224,9 +256,8 @@ class LinearProgram(_OneShot):
             raise GameError(f"lp: HiGHS did not solve the game's linear program ({res.message}); "
                             "check the payoffs' scale or try 'vertex-enumeration'")
         w, u = res.x, -res.ineqlin.marginals
-        x, y = _clean(u), _clean(w)
-        value = float(A.min()) + (1.0 / float(w.sum()) - 1.0) * float(np.ptp(A))
-        return equilibrium_result(self.game, [(x, y)], solver=self.name, value=value,
+        x, y = _polish(self.game, _clean(u), _clean(w))
+        return equilibrium_result(self.game, [(x, y)], solver=self.name, value=float(x @ A @ y),
                                   reason=f"optimal (HiGHS, {res.nit} iterations)")
 
 
@@ -372,32 +403,36 @@ class SupportEnumeration(_OneShot):
 # --------------------------------------------------------------------------
 
 
-def _vertices(Q: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vertices ``v != 0`` of the polytope ``{v >= 0 : Q^T v <= 1}`` (``Q > 0``).
+def _vertices(P: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mixed strategies at the vertices of a best-response polytope, and their labels.
 
-    A vertex with non-zero coordinates ``I`` (``|I| = k``) has ``k`` linearly
-    independent tight constraints ``T``; all ``(I, T)`` pairs of one size are
-    solved at once (``Q_IT^T v_I = 1``) and the feasible solutions kept.
-    Returns the distinct vertices and their labels: ``zero[v, i]`` (``v_i = 0``)
-    and ``tight[v, j]`` (``(Q^T v)_j = 1``).
+    ``P`` holds the opponent's payoffs with this player's strategies as rows.
+    Shifted to be positive, ``P`` defines ``{v >= 0 : P^T v <= 1}``, whose
+    vertices ``v != 0`` are, as ``s = v / 1^T v``, the strategies with support
+    ``I`` against which a set ``T`` of ``|I|`` opponent strategies are best
+    responses and pin ``s`` down: ``sum_{i in I} s_i P_ij = u (j in T)``,
+    ``sum s_i = 1``, ``P^T s <= u``. All ``(I, T)`` pairs of one size are
+    solved at once. Returns the distinct strategies and their labels:
+    ``zero[v, i]`` (``s_i = 0``) and ``best[v, j]`` (``j`` is a best response).
     """
-    s, t = Q.shape
+    s, t = P.shape
     found = []
     for k in range(1, min(s, t) + 1):
         for I, T in _pairs(_combinations(s, k), _combinations(t, k)):
-            M = Q[I[:, None, :], T[:, :, None]]     # row j in T, column i in I
-            sol, ok = _solve_square(M, np.ones((len(I), k)))
-            ok[ok] &= (sol[ok] >= -tol).all(axis=1)
+            M, b = _indifference(P, I, T)
+            sol, ok = _solve_square(M, b)
+            ok[ok] &= (sol[ok, :k] >= -tol).all(axis=1)
             if not ok.any():
                 continue
-            v = _scatter(np.clip(sol[ok], 0.0, None), I[ok], s)
-            feasible = (v @ Q).max(axis=1) <= 1.0 + tol
-            found.append(v[feasible])
-    V = np.concatenate(found) if found else np.zeros((0, s))
-    if len(V):
-        _, first = np.unique(np.round(V, 9), axis=0, return_index=True)
-        V = V[np.sort(first)]
-    return V, V <= tol, (V @ Q) >= 1.0 - tol
+            x = _scatter(np.clip(sol[ok, :k], 0.0, None), I[ok], s)
+            feasible = (x @ P).max(axis=1) <= sol[ok, k] + tol
+            found.append(x[feasible])
+    X = np.concatenate(found) if found else np.zeros((0, s))
+    if len(X):
+        _, first = np.unique(np.round(X, 9), axis=0, return_index=True)
+        X = X[np.sort(first)]
+    payoffs = X @ P
+    return X, X <= tol, payoffs >= payoffs.max(axis=1, keepdims=True) - tol
 
 
 class VertexEnumeration(_OneShot):
@@ -426,8 +461,8 @@ class VertexEnumeration(_OneShot):
     def enumerate(self) -> list[tuple[np.ndarray, np.ndarray]]:
         A, B = _normalised(self.game)
         tol = self.tol
-        X, x_zero, x_tight = _vertices(B, tol)      # x_tight[:, j]: (B^T x)_j = 1
-        Y, y_zero, y_tight = _vertices(A.T, tol)    # y_tight[:, i]: (A y)_i = 1
+        X, x_zero, x_tight = _vertices(B, tol)      # x_tight[:, j]: column j is a best response to x
+        Y, y_zero, y_tight = _vertices(A.T, tol)    # y_tight[:, i]: row i is a best response to y
         if not len(X) or not len(Y):
             return []
         x_labels = np.concatenate([x_zero, x_tight], axis=1)     # labels 0..m-1 (rows), m..m+n-1 (columns)
@@ -520,7 +555,7 @@ class LemkeHowson(_OneShot):
 
     def path(self, label: int) -> tuple[np.ndarray, np.ndarray, int]:
         """The equilibrium reached by dropping ``label``, and the number of pivots."""
-        Ap, Bp = _normalised(self.game)
+        Ap, Bp = (M + 1.5 for M in _normalised(self.game))    # entries in [1, 2]
         m, n = Ap.shape
         # P-tableau: B'^T x + s = 1 (n rows); columns: x_i -> label i, s_j -> label m + j
         P = _Tableau(np.hstack([Bp.T, np.eye(n)]), list(range(m, m + n)), range(m, m + n))
