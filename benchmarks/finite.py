@@ -19,7 +19,7 @@
 Timings are medians of interleaved repeats (1, 3) or totals over the same
 games (2, 3); other processes on the machine slow both sides alike.
 
-    python benchmarks/finite.py [--out DIR] [--games 10000] [--bimatrix 20] [--repeats 3] [--threads 1]
+    python benchmarks/finite.py [--only 1 2 3] [--out DIR] [--games 10000] [--bimatrix 20] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -126,26 +126,31 @@ def main() -> None:
     parser.add_argument("--bimatrix", type=int, default=20, help="7 x 7 games of benchmark 3")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of benchmark 1")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", type=int, nargs="*", choices=(1, 2, 3), default=[1, 2, 3],
+                        help="run only these benchmarks")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, nashpy {nashpy.__version__}, {args.threads} thread(s)")
     report = {}
-    print("1. zero-sum LP, 500 x 500 ...", flush=True)
-    r = report["lp_500"] = lp_500(args.repeats)
-    print(f"   gamesolve {r['gamesolve_s']:.3f} s, nashpy {r['nashpy_s']:.3f} s, ratio {r['ratio']:.3f} "
-          f"(target <= 0.3); values differ by {r['value_difference']:.1e}")
-    print(f"2. {args.games} random 3 x 3 zero-sum games ...", flush=True)
-    r = report["batched_3x3"] = batched_3x3(args.games)
-    print(f"   gamesolve batched {r['gamesolve_s']:.3f} s ({r['steps']} steps), nashpy loop {r['nashpy_s']:.1f} s, "
-          f"{r['speedup']:.0f}x faster (target >= 100x); max exploitability {r['max_exploitability']:.1e}, "
-          f"max value difference {r['max_value_difference']:.1e} (target 1e-3)")
-    print(f"3. all equilibria of {args.bimatrix} random 7 x 7 bimatrix games ...", flush=True)
-    r = report["bimatrix_7x7"] = bimatrix_7x7(args.bimatrix)
-    print(f"   gamesolve {r['gamesolve_s']:.3f} s, nashpy {r['nashpy_s']:.2f} s, {r['speedup']:.0f}x faster "
-          f"(target >= 20x); equilibria: gamesolve {r['equilibria_gamesolve']}, nashpy {r['equilibria_nashpy']}; "
-          f"nashpy's all among gamesolve's: {r['nashpy_within_gamesolve']}; gamesolve = vertex enumeration: "
-          f"{r['gamesolve_equals_vertex_enumeration']}; the {r['missed_by_nashpy']} nashpy missed are exact "
-          f"equilibria: {r['missed_and_exact']}/{r['missed_by_nashpy']}")
+    if 1 in args.only:
+        print("1. zero-sum LP, 500 x 500 ...", flush=True)
+        r = report["lp_500"] = lp_500(args.repeats)
+        print(f"   gamesolve {r['gamesolve_s']:.3f} s, nashpy {r['nashpy_s']:.3f} s, ratio {r['ratio']:.3f} "
+              f"(target <= 0.3); values differ by {r['value_difference']:.1e}")
+    if 2 in args.only:
+        print(f"2. {args.games} random 3 x 3 zero-sum games ...", flush=True)
+        r = report["batched_3x3"] = batched_3x3(args.games)
+        print(f"   gamesolve batched {r['gamesolve_s']:.3f} s ({r['steps']} steps), nashpy loop {r['nashpy_s']:.1f} "
+              f"s, {r['speedup']:.0f}x faster (target >= 100x); max exploitability {r['max_exploitability']:.1e}, "
+              f"max value difference {r['max_value_difference']:.1e} (target 1e-3)")
+    if 3 in args.only:
+        print(f"3. all equilibria of {args.bimatrix} random 7 x 7 bimatrix games ...", flush=True)
+        r = report["bimatrix_7x7"] = bimatrix_7x7(args.bimatrix)
+        print(f"   gamesolve {r['gamesolve_s']:.3f} s, nashpy {r['nashpy_s']:.2f} s, {r['speedup']:.0f}x faster "
+              f"(target >= 20x); equilibria: gamesolve {r['equilibria_gamesolve']}, nashpy "
+              f"{r['equilibria_nashpy']}; nashpy's all among gamesolve's: {r['nashpy_within_gamesolve']}; gamesolve "
+              f"= vertex enumeration: {r['gamesolve_equals_vertex_enumeration']}; the {r['missed_by_nashpy']} "
+              f"nashpy missed are exact equilibria: {r['missed_and_exact']}/{r['missed_by_nashpy']}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "finite.json").write_text(json.dumps(report, indent=2))

@@ -243,3 +243,20 @@ def test_correlated_equilibrium_beats_nash_welfare_in_aumanns_chicken():
     assert max(nash_welfare) == pytest.approx(28 / 3)
     # a user objective: the row player's payoff; its best CE gives it 7 (its favourite pure equilibrium)
     assert gs.solve(game, "correlated-equilibrium", objective=game.A).value == pytest.approx(7.0, abs=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(bimatrix(integer=False), st.sampled_from([1e-4, 1e4]), st.floats(-100, 100))
+def test_equilibria_do_not_change_under_positive_affine_maps_of_the_payoffs(game, scale, shift):
+    mapped = gs.MatrixGame(scale * game.A + shift, scale * game.B - shift)
+    for name in ("support-enumeration", "vertex-enumeration", "lemke-howson"):
+        assert _same_set(gs.solve(game, name).equilibria, gs.solve(mapped, name).equilibria)
+
+
+def test_support_and_vertex_enumeration_agree_on_larger_supports():
+    # 9 x 9: equilibria with supports of size 5 and more, where the indifference systems are 6 x 6 and up
+    rng = np.random.default_rng(11)
+    game = gs.MatrixGame(rng.standard_normal((9, 9)), rng.standard_normal((9, 9)))
+    support = gs.solve(game, "support-enumeration").equilibria
+    assert _same_set(support, gs.solve(game, "vertex-enumeration").equilibria)
+    assert max(len(gs.MatrixGame.support(x)) for x, _ in support) >= 5

@@ -198,17 +198,19 @@ class _OneShot:
 def _polish(game: MatrixGame, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Re-solve the indifference conditions on the supports of an approximate
     equilibrium with equal support sizes (one square system per player, as in
-    support enumeration); keep the result if it is no more exploitable."""
+    support enumeration); keep the result if it is valid and no more
+    exploitable (which also rejects the solution of an ill-conditioned system)."""
     I, J = np.flatnonzero(x > 1e-9), np.flatnonzero(y > 1e-9)
     if len(I) != len(J):
         return x, y
     polished = []
     for P, own, opp in ((game.B, I, J), (game.A.T, J, I)):
         M, b = _indifference(P, own[None], opp[None])
-        if np.linalg.cond(M[0]) > 1e12:
+        try:
+            s = np.linalg.solve(M[0], b[0])[:-1]
+        except np.linalg.LinAlgError:
             return x, y
-        s = np.linalg.solve(M[0], b[0])[:-1]
-        if s.min() < 0:
+        if not np.isfinite(s).all() or s.min() < 0:
             return x, y
         full = np.zeros(P.shape[0])
         full[own] = s
