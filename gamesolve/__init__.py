@@ -16,12 +16,13 @@ from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSo
                      NonFiniteError, ShapeError, UnknownNameError)
 from .solve import Result, SolveState, solve
 from .solvers import GDA, OGDA, Extragradient, get_solver_spec, make_solver, solver_names
-from .analysis.metrics import exploitability, nash_conv  # noqa: E402  (finite games)
-from .errors import NfgParseError  # noqa: E402
-from .finite import MatrixGame, MatrixGameBatch, exact_equilibrium  # noqa: E402
-from .io import from_nashpy, read_nfg, to_nashpy, write_nfg  # noqa: E402
-from .solvers import (BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus,  # noqa: E402
-                      FictitiousPlay, Hedge, RegretMatching, Replicator)
+# finite games
+from .analysis.metrics import exploitability, nash_conv
+from .errors import NfgParseError
+from .finite import MatrixGame, MatrixGameBatch, exact_equilibrium
+from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
+from .solvers import (BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus, FictitiousPlay, Hedge,
+                      RegretMatching, Replicator)
 
 __version__ = "0.1.0"
 
