@@ -22,7 +22,7 @@ SPEC = GameSpec(
     params={"rows": 5, "cols": 5, "seed": 3, "distribution": "uniform"},
     equilibrium="unique with probability 1; computed by lp when the game is made",
     solver_params={"gradient": {"lr": 0.3}},
-    steps=1000,
+    steps=500,
     tol=1e-6,
     residual="exploitability",
 )

@@ -23,7 +23,7 @@ SPEC = GameSpec(
     params={"x0": (0.5, 0.3, 0.2), "y0": (0.2, 0.5, 0.3)},
     equilibrium="x* = y* = (1/3, 1/3, 1/3), payoffs (1/3, 1/3) (unique)",
     solver_params={"gradient": {"lr": 0.2}},
-    steps=500,
+    steps=300,
     tol=1e-6,
     residual="exploitability",
 )

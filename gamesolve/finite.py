@@ -142,8 +142,8 @@ class MatrixGame(Game):
         super().__init__((Player("row", x_start, Simplex(), device=device, dtype=dtype),
                           Player("column", y_start, Simplex(), device=device, dtype=dtype)),
                          name=name or f"{m}x{n} {'zero-sum' if self.zero_sum else 'bimatrix'} game")
-        self._At = torch.tensor(a.tolist(), dtype=dtype, device=device)
-        self._Bt = torch.tensor(b.tolist(), dtype=dtype, device=device)
+        self._At = torch.as_tensor(np.array(a), dtype=dtype, device=device)   # a writable copy for torch
+        self._Bt = torch.as_tensor(np.array(b), dtype=dtype, device=device)
 
     @staticmethod
     def _labels(labels: Sequence[Sequence[str]] | None, shape: tuple[int, int]) -> tuple[list[str], list[str]]:
@@ -305,7 +305,7 @@ class MatrixGame(Game):
                          player_labels=self.player_labels, name=f"{self.name} [{r.size}x{c.size}]",
                          device=self._At.device, dtype=self._At.dtype)
         if self._exact is not None:
-            sub._exact = ([[self._exact[0][i][j] for j in c] for i in r], [[self._exact[1][i][j] for j in c] for i in r])
+            sub._exact = tuple([[M[i][j] for j in c] for i in r] for M in self._exact)  # type: ignore[assignment]
         return sub
 
     def eliminate_dominated(self, strict: bool = True, mixed: bool = False, tol: float = TOL) -> Reduction:
@@ -328,7 +328,7 @@ class MatrixGame(Game):
             for player in (0, 1):
                 own, other = (rows, cols) if player == 0 else (cols, rows)
                 M = self.payoff_matrix(player)
-                for k, s in enumerate(own):
+                for k in range(len(own)):
                     if len(own) > 1 and _dominated(M[np.ix_(own, other)], k, strict, mixed, tol):
                         own.pop(k)
                         changed = True

@@ -44,9 +44,10 @@ class _Token(NamedTuple):
 def _describe(tok: _Token) -> str:
     if tok.kind == "eof":
         return "the end of the file"
+    text = tok.text if len(tok.text) <= 40 else tok.text[:37] + "..."
     if tok.kind == "text":
-        return f'the label "{tok.text}"'
-    return f"{tok.kind if tok.kind in ('number', 'symbol') else 'token'} {tok.text!r}"
+        return f"the label {text!r}"
+    return f"{tok.kind if tok.kind in ('number', 'symbol') else 'token'} {text!r}"
 
 
 class _Lexer:
@@ -140,9 +141,17 @@ class _Parser:
     def number(self, what: str) -> Fraction:
         tok = self.take("number", what)
         try:
-            return Fraction(tok.text)
+            value = Fraction(tok.text)
+            float(value)
         except (ValueError, ZeroDivisionError):
             raise self.error(f"{tok.text!r} is not a valid number", tok) from None
+        except OverflowError:
+            raise self.error(f"{tok.text!r} is too large for a float64 payoff", tok) from None
+        return value
+
+    def remaining(self) -> int:
+        """Tokens left before the end of the file."""
+        return len(self.toks) - 1 - self.k
 
     def labels(self, what: str) -> list[str]:
         self.take("{", f"'{{' opening the {what}")
@@ -168,7 +177,8 @@ class _Parser:
         players_tok = self.tok
         players = self.labels("list of players")
         if len(players) != 2:
-            raise self.error(f"the game has {len(players)} players; gamesolve reads two-player games only",
+            plural = "s" if len(players) != 1 else ""
+            raise self.error(f"the game has {len(players)} player{plural}; gamesolve reads two-player games only",
                              players_tok)
         strategies = self.strategies(players)
         if self.tok.kind == "text":    # optional comment
@@ -202,11 +212,20 @@ class _Parser:
                 if count.denominator != 1 or count < 1:
                     raise self.error(f"the number of strategies of {p!r} must be a positive integer, found "
                                      f"{tok.text}", tok)
+                if count > self.remaining():    # every strategy needs at least one entry in the table
+                    raise self.error(f"{p!r} has {tok.text} strategies but only {self.remaining()} entries follow",
+                                     tok)
                 out.append([str(i + 1) for i in range(int(count))])
         self.take("}", f"'}}' closing the strategies of the {len(players)} players")
         return out
 
+    def expect_entries(self, count: int, what: str) -> None:
+        if self.remaining() < count:
+            raise self.error(f"the table starting here needs {count} {what}, the file has only "
+                             f"{self.remaining()} entries from here on")
+
     def payoff_body(self, m: int, n: int) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
+        self.expect_entries(2 * m * n, f"payoffs ({m} x {n} profiles, 2 players)")
         A = [[Fraction(0)] * n for _ in range(m)]
         B = [[Fraction(0)] * n for _ in range(m)]
         for k in range(m * n):
@@ -230,6 +249,7 @@ class _Parser:
             self.take("}", f"'}}' closing outcome {len(outcomes) + 1} (two payoffs per outcome)")
             outcomes.append((pay[0], pay[1]))
         self.take("}", "'{' opening an outcome or '}' closing the list of outcomes")
+        self.expect_entries(m * n, f"outcome indices ({m} x {n} profiles)")
         A = [[Fraction(0)] * n for _ in range(m)]
         B = [[Fraction(0)] * n for _ in range(m)]
         for k in range(m * n):
@@ -259,7 +279,8 @@ def read_nfg(path: str | os.PathLike) -> MatrixGame:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, encoding="utf-8", newline="") as fh:     # labels may hold any character, "\r" included
+            text = fh.read()
     except UnicodeDecodeError as err:
         raise NfgParseError(f"not a text file ({err.reason} at byte {err.start})", 1, 1, str(p)) from None
     return parse_nfg(text, str(p))
@@ -304,7 +325,8 @@ def format_nfg(game: MatrixGame, format: str = "payoff") -> str:
 def write_nfg(game: MatrixGame, path: str | os.PathLike, format: str = "payoff") -> Path:
     """Write ``game`` to a Gambit ``.nfg`` file; see :func:`format_nfg`."""
     p = Path(path)
-    p.write_text(format_nfg(game, format), encoding="utf-8")
+    with open(p, "w", encoding="utf-8", newline="") as fh:
+        fh.write(format_nfg(game, format))
     return p
 
 

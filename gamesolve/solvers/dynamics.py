@@ -155,7 +155,8 @@ class RegretMatching(LearningDynamics):
             return self.x.copy(), self.y.copy()
         return self.sum_x / self.weight, self.sum_y / self.weight
 
-    def _regret_step(self, regret: np.ndarray, strategy: np.ndarray, payoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _regret_step(self, regret: np.ndarray, strategy: np.ndarray,
+                     payoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         instant = payoffs - strategy @ payoffs
         regret = regret + instant
         if self.plus:

@@ -53,8 +53,19 @@ _BATCH = 40_000    # linear systems solved per numpy call (bounds memory)
 # --------------------------------------------------------------------------
 
 
-def _scale(game: MatrixGame) -> float:
-    return max(1.0, float(np.abs(game.A).max()), float(np.abs(game.B).max()))
+def _centred(M: np.ndarray) -> np.ndarray:
+    """``(M - min M) / (max M - min M) - 1/2``, entries in ``[-1/2, 1/2]``: a
+    positive affine map of the payoffs, which changes no equilibrium. The
+    enumeration methods work on these normalised payoffs, so that their
+    tolerances mean the same at every payoff scale; centring keeps the rows of
+    the indifference systems far from parallel, so that their determinant
+    test (:func:`_singularity`, unchanged by adding a constant to the payoffs)
+    flags only truly singular systems."""
+    return (M - M.min()) / max(float(np.ptp(M)), np.finfo(float).tiny) - 0.5
+
+
+def _normalised(game: MatrixGame) -> tuple[np.ndarray, np.ndarray]:
+    return _centred(game.A), _centred(game.B)
 
 
 def _combinations(n: int, k: int) -> np.ndarray:
@@ -93,13 +104,18 @@ def _indifference(P: np.ndarray, own: np.ndarray, opp: np.ndarray) -> tuple[np.n
 def _singularity(M: np.ndarray) -> np.ndarray:
     """``|det M| / prod ||row||`` for a stack of square matrices: a scale-free
     measure in ``[0, 1]`` that is 0 exactly for singular matrices (Hadamard's
-    inequality)."""
-    return np.abs(np.linalg.det(M)) / np.linalg.norm(M, axis=-1).prod(axis=-1)
+    inequality); computed in logarithms, so large matrices do not overflow."""
+    sign, logdet = np.linalg.slogdet(M)
+    with np.errstate(divide="ignore"):
+        ratio = np.exp(logdet - np.log(np.linalg.norm(M, axis=-1)).sum(axis=-1))
+    return np.where(sign == 0, 0.0, ratio)
 
 
-def _solve_square(M: np.ndarray, b: np.ndarray, rcond: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+def _solve_square(M: np.ndarray, b: np.ndarray, rcond: float = 1e-14) -> tuple[np.ndarray, np.ndarray]:
     """Solve the square systems ``M s = b`` that are not (nearly) singular;
-    returns ``(solutions, ok)``, rows of singular systems set to NaN."""
+    returns ``(solutions, ok)``, rows of singular systems set to NaN. Callers
+    check every solution they keep, so a nearly singular system that slips
+    through costs nothing but a rejected candidate."""
     ok = _singularity(M) > rcond
     out = np.full(b.shape, np.nan)
     if ok.any():
@@ -113,14 +129,14 @@ def _scatter(values: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _distinct(game: MatrixGame, equilibria: list[tuple[np.ndarray, np.ndarray]], tol: float,
+def _distinct(A: np.ndarray, B: np.ndarray, equilibria: list[tuple[np.ndarray, np.ndarray]], tol: float,
               same: float = 1e-8) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The pairs that are Nash equilibria to ``tol`` (relative to the payoffs'
-    scale), without repeats (max-norm within ``same``), sorted lexicographically."""
+    """The pairs that are Nash equilibria of ``(A, B)`` to ``tol``, without
+    repeats (max-norm within ``same``), sorted lexicographically."""
     out: list[tuple[np.ndarray, np.ndarray]] = []
-    limit = tol * _scale(game)
     for x, y in equilibria:
-        if game.regrets(x, y).max() > limit:
+        ay, bx = A @ y, x @ B
+        if max(ay.max() - x @ ay, bx.max() - bx @ y) > tol:
             continue
         if not any(np.abs(x - a).max() <= same and np.abs(y - b).max() <= same for a, b in out):
             out.append((x, y))
@@ -179,6 +195,30 @@ class _OneShot:
         return f"{type(self).__name__}({self.game.name})"
 
 
+def _polish(game: MatrixGame, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Re-solve the indifference conditions on the supports of an approximate
+    equilibrium with equal support sizes (one square system per player, as in
+    support enumeration); keep the result if it is valid and no more
+    exploitable (which also rejects the solution of an ill-conditioned system)."""
+    I, J = np.flatnonzero(x > 1e-9), np.flatnonzero(y > 1e-9)
+    if len(I) != len(J):
+        return x, y
+    polished = []
+    for P, own, opp in ((game.B, I, J), (game.A.T, J, I)):
+        M, b = _indifference(P, own[None], opp[None])
+        try:
+            s = np.linalg.solve(M[0], b[0])[:-1]
+        except np.linalg.LinAlgError:
+            return x, y
+        if not np.isfinite(s).all() or s.min() < 0:
+            return x, y
+        full = np.zeros(P.shape[0])
+        full[own] = s
+        polished.append(full)
+    px, py = polished
+    return (px, py) if game.exploitability(px, py) <= game.exploitability(x, y) else (x, y)
+
+
 # --------------------------------------------------------------------------
 # zero-sum: linear programming
 # --------------------------------------------------------------------------
@@ -188,14 +228,16 @@ class LinearProgram(_OneShot):
     """Value and optimal strategies of a zero-sum game by one linear program
     (von Neumann 1928; Dantzig 1951), solved by HiGHS through scipy.
 
-    With ``A' = A - min(A) + 1 > 0`` (same optimal strategies, value shifted),
-    the column player's program and its dual are
+    With ``A' = (A - min A) / (max A - min A) + 1`` (entries in ``[1, 2]``,
+    same optimal strategies), the column player's program and its dual are
 
         max 1^T w  s.t.  A' w <= 1, w >= 0        min 1^T u  s.t.  A'^T u >= 1, u >= 0,
 
     whose common optimum is ``1 / v'``; then ``y = w v'``, ``x = u v'`` and the
-    value is ``v = v' - (1 - min A)``. One solve gives both strategies (the
-    row player's from the duals). A constant-sum game uses ``A``.
+    value is ``x^T A y`` (``= min A + (v' - 1)(max A - min A)`` at the optimum).
+    One solve gives both strategies (the row player's from the duals); when
+    their supports have equal sizes, the indifference conditions on them are
+    re-solved to remove the solver's tolerance. A constant-sum game uses ``A``.
     """
 
     requires = frozenset({"payoffs", "zero-sum"})
@@ -207,8 +249,7 @@ class LinearProgram(_OneShot):
 
     def run(self) -> Result:
         A = self.game.A
-        shift = 1.0 - float(A.min())
-        Ap = A + shift
+        Ap = _centred(A) + 1.5     # entries in [1, 2]
         m, n = A.shape
         res = scipy.optimize.linprog(-np.ones(n), A_ub=Ap, b_ub=np.ones(m), bounds=(0, None), method=self.method,
                                      options={"presolve": False, "primal_feasibility_tolerance": self.tol,
@@ -217,9 +258,8 @@ class LinearProgram(_OneShot):
             raise GameError(f"lp: HiGHS did not solve the game's linear program ({res.message}); "
                             "check the payoffs' scale or try 'vertex-enumeration'")
         w, u = res.x, -res.ineqlin.marginals
-        x, y = _clean(u), _clean(w)
-        value = 1.0 / float(w.sum()) - shift
-        return equilibrium_result(self.game, [(x, y)], solver=self.name, value=value,
+        x, y = _polish(self.game, _clean(u), _clean(w))
+        return equilibrium_result(self.game, [(x, y)], solver=self.name, value=float(x @ A @ y),
                                   reason=f"optimal (HiGHS, {res.nit} iterations)")
 
 
@@ -228,10 +268,6 @@ class LinearProgram(_OneShot):
 # --------------------------------------------------------------------------
 
 
-def _oriented(game: MatrixGame, player: int) -> np.ndarray:
-    """The opponent's payoffs with ``player``'s strategies as rows:
-    ``B`` for the row player's mixed strategies, ``A^T`` for the column player's."""
-    return game.B if player == 0 else game.A.T
 
 
 def degeneracy_witness(game: MatrixGame, tol: float = 1e-9) -> tuple[int, np.ndarray, np.ndarray] | None:
@@ -245,11 +281,12 @@ def degeneracy_witness(game: MatrixGame, tol: float = 1e-9) -> tuple[int, np.nda
     when its augmented matrix is singular; these few candidates (found by
     batched LU determinants) are solved by least squares, and a solution
     with ``s_I > 0`` against which ``J`` are best responses is a witness.
-    Returns ``(player, strategy, best_responses)``.
+    Returns ``(player, strategy, best_responses)``; ``tol`` applies to the
+    payoffs normalised to ``[1, 2]``.
     """
-    scale = _scale(game)
+    A, B = _normalised(game)
     for player in (0, 1):
-        P = _oriented(game, player)
+        P = B if player == 0 else A.T    # the opponent's payoffs, this player's strategies as rows
         s, t = P.shape
         for k in range(1, min(s, t - 1) + 1):
             own, opp = _combinations(s, k), _combinations(t, k + 1)
@@ -257,15 +294,15 @@ def degeneracy_witness(game: MatrixGame, tol: float = 1e-9) -> tuple[int, np.nda
                 M, b = _indifference(P, I, J)
                 ratio = _singularity(np.concatenate([M, b[..., None]], axis=2))
                 for idx in np.flatnonzero(ratio <= 1e-9):
-                    strategy = _witness(P, I[idx], J[idx], M[idx], b[idx], tol, scale)
+                    strategy = _witness(P, I[idx], J[idx], M[idx], b[idx], tol)
                     if strategy is not None:
                         payoffs = strategy @ P
-                        return player, strategy, np.flatnonzero(payoffs >= payoffs.max() - tol * scale)
+                        return player, strategy, np.flatnonzero(payoffs >= payoffs.max() - tol)
     return None
 
 
-def _witness(P: np.ndarray, I: np.ndarray, J: np.ndarray, M: np.ndarray, b: np.ndarray, tol: float,
-             scale: float) -> np.ndarray | None:
+def _witness(P: np.ndarray, I: np.ndarray, J: np.ndarray, M: np.ndarray, b: np.ndarray,
+             tol: float) -> np.ndarray | None:
     """A strategy with support exactly ``I`` against which all of ``J`` are
     best responses: the least-squares solution of ``M (s_I, v) = b`` when it
     is unique and consistent, else (rank-deficient systems) the solution of an
@@ -273,12 +310,12 @@ def _witness(P: np.ndarray, I: np.ndarray, J: np.ndarray, M: np.ndarray, b: np.n
     s, t = P.shape
     k = len(I)
     sol, _, rank, _ = np.linalg.lstsq(M, b, rcond=None)
-    if np.abs(M @ sol - b).max() > tol * scale:
+    if np.abs(M @ sol - b).max() > tol:
         return None
     if rank == k + 1:
         strat = np.zeros(s)
         strat[I] = sol[:k]
-        if sol[:k].min() > tol and (strat @ P).max() <= sol[k] + tol * scale:
+        if sol[:k].min() > tol and (strat @ P).max() <= sol[k] + tol:
             return strat
         return None
     # variables (s_I, v, eps): max eps s.t. s_i >= eps, P_IJ^T s = v, P_I^T s <= v, sum s = 1
@@ -342,9 +379,9 @@ class SupportEnumeration(_OneShot):
 
     def enumerate(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The equilibria on supports of equal size, without the degeneracy test."""
-        A, B = self.game.A, self.game.B
+        A, B = _normalised(self.game)
         m, n = A.shape
-        tol = self.tol * _scale(self.game)
+        tol = self.tol
         found: list[tuple[np.ndarray, np.ndarray]] = []
         for k in range(1, min(m, n) + 1):
             for I, J in _pairs(_combinations(m, k), _combinations(n, k)):
@@ -360,7 +397,7 @@ class SupportEnumeration(_OneShot):
                 x = _scatter(xs[keep, :k], I[keep], m)
                 best = ((y @ A.T).max(axis=1) <= ys[keep, k] + tol) & ((x @ B).max(axis=1) <= xs[keep, k] + tol)
                 found += [(_clean(a), _clean(b)) for a, b in zip(x[best], y[best])]
-        return _distinct(self.game, found, self.tol)
+        return _distinct(A, B, found, tol)
 
 
 # --------------------------------------------------------------------------
@@ -368,32 +405,36 @@ class SupportEnumeration(_OneShot):
 # --------------------------------------------------------------------------
 
 
-def _vertices(Q: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vertices ``v != 0`` of the polytope ``{v >= 0 : Q^T v <= 1}`` (``Q > 0``).
+def _vertices(P: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mixed strategies at the vertices of a best-response polytope, and their labels.
 
-    A vertex with non-zero coordinates ``I`` (``|I| = k``) has ``k`` linearly
-    independent tight constraints ``T``; all ``(I, T)`` pairs of one size are
-    solved at once (``Q_IT^T v_I = 1``) and the feasible solutions kept.
-    Returns the distinct vertices and their labels: ``zero[v, i]`` (``v_i = 0``)
-    and ``tight[v, j]`` (``(Q^T v)_j = 1``).
+    ``P`` holds the opponent's payoffs with this player's strategies as rows.
+    Shifted to be positive, ``P`` defines ``{v >= 0 : P^T v <= 1}``, whose
+    vertices ``v != 0`` are, as ``s = v / 1^T v``, the strategies with support
+    ``I`` against which a set ``T`` of ``|I|`` opponent strategies are best
+    responses and pin ``s`` down: ``sum_{i in I} s_i P_ij = u (j in T)``,
+    ``sum s_i = 1``, ``P^T s <= u``. All ``(I, T)`` pairs of one size are
+    solved at once. Returns the distinct strategies and their labels:
+    ``zero[v, i]`` (``s_i = 0``) and ``best[v, j]`` (``j`` is a best response).
     """
-    s, t = Q.shape
+    s, t = P.shape
     found = []
     for k in range(1, min(s, t) + 1):
         for I, T in _pairs(_combinations(s, k), _combinations(t, k)):
-            M = Q[I[:, None, :], T[:, :, None]]     # row j in T, column i in I
-            sol, ok = _solve_square(M, np.ones((len(I), k)))
-            ok[ok] &= (sol[ok] >= -tol).all(axis=1)
+            M, b = _indifference(P, I, T)
+            sol, ok = _solve_square(M, b)
+            ok[ok] &= (sol[ok, :k] >= -tol).all(axis=1)
             if not ok.any():
                 continue
-            v = _scatter(np.clip(sol[ok], 0.0, None), I[ok], s)
-            feasible = (v @ Q).max(axis=1) <= 1.0 + tol
-            found.append(v[feasible])
-    V = np.concatenate(found) if found else np.zeros((0, s))
-    if len(V):
-        _, first = np.unique(np.round(V, 9), axis=0, return_index=True)
-        V = V[np.sort(first)]
-    return V, V <= tol, (V @ Q) >= 1.0 - tol
+            x = _scatter(np.clip(sol[ok, :k], 0.0, None), I[ok], s)
+            feasible = (x @ P).max(axis=1) <= sol[ok, k] + tol
+            found.append(x[feasible])
+    X = np.concatenate(found) if found else np.zeros((0, s))
+    if len(X):
+        _, first = np.unique(np.round(X, 9), axis=0, return_index=True)
+        X = X[np.sort(first)]
+    payoffs = X @ P
+    return X, X <= tol, payoffs >= payoffs.max(axis=1, keepdims=True) - tol
 
 
 class VertexEnumeration(_OneShot):
@@ -420,20 +461,17 @@ class VertexEnumeration(_OneShot):
                                   reason=f"exact: {len(equilibria)} extreme equilibria{degenerate}")
 
     def enumerate(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        A, B = self.game.A, self.game.B
-        m, n = A.shape
+        A, B = _normalised(self.game)
         tol = self.tol
-        Ap = A - A.min() + 1.0
-        Bp = B - B.min() + 1.0
-        X, x_zero, x_tight = _vertices(Bp, tol * max(1.0, float(Bp.max())))   # x_tight[:, j]: (B^T x)_j = 1
-        Y, y_zero, y_tight = _vertices(Ap.T, tol * max(1.0, float(Ap.max())))  # y_tight[:, i]: (A y)_i = 1
+        X, x_zero, x_tight = _vertices(B, tol)      # x_tight[:, j]: column j is a best response to x
+        Y, y_zero, y_tight = _vertices(A.T, tol)    # y_tight[:, i]: row i is a best response to y
         if not len(X) or not len(Y):
             return []
         x_labels = np.concatenate([x_zero, x_tight], axis=1)     # labels 0..m-1 (rows), m..m+n-1 (columns)
         y_labels = np.concatenate([y_tight, y_zero], axis=1)
         missing = (~x_labels).astype(np.int64) @ (~y_labels).astype(np.int64).T
         pairs = np.argwhere(missing == 0)
-        return _distinct(self.game, [(_clean(X[a]), _clean(Y[b])) for a, b in pairs], tol)
+        return _distinct(A, B, [(_clean(X[a]), _clean(Y[b])) for a, b in pairs], tol)
 
 
 # --------------------------------------------------------------------------
@@ -519,9 +557,8 @@ class LemkeHowson(_OneShot):
 
     def path(self, label: int) -> tuple[np.ndarray, np.ndarray, int]:
         """The equilibrium reached by dropping ``label``, and the number of pivots."""
-        A, B = self.game.A, self.game.B
-        m, n = A.shape
-        Ap, Bp = A - A.min() + 1.0, B - B.min() + 1.0
+        Ap, Bp = (M + 1.5 for M in _normalised(self.game))    # entries in [1, 2]
+        m, n = Ap.shape
         # P-tableau: B'^T x + s = 1 (n rows); columns: x_i -> label i, s_j -> label m + j
         P = _Tableau(np.hstack([Bp.T, np.eye(n)]), list(range(m, m + n)), range(m, m + n))
         # Q-tableau: r + A' y = 1 (m rows); columns: r_i -> label i, y_j -> label m + j

@@ -1,0 +1,161 @@
+"""Finite-game solvers against nashpy, measured in the same run.
+
+1. Zero-sum LP, random 500 x 500 payoffs: ``gs.solve(game, "lp")`` (one
+   HiGHS solve, the row strategy from the duals) against nashpy's
+   ``Game.linear_program()`` (two LPs). Target ratio gamesolve / nashpy <= 0.3.
+2. 10,000 random 3 x 3 zero-sum games: the batched predictive regret
+   matching+ solver (all games at once in torch, each frozen once its
+   exploitability is <= 1e-3) against a loop of nashpy ``linear_program``.
+   Target: >= 100x faster, values equal to 1e-3 (the batched value estimate
+   is within the exploitability of the true value).
+3. All equilibria of random 7 x 7 bimatrix games: ``support-enumeration``
+   against nashpy's ``support_enumeration()``. Target: >= 20x faster, same
+   equilibria. nashpy drops equilibria whose linear solve returns a
+   probability like -1e-17 (its test is ``prob >= 0``), so the script checks
+   that every nashpy equilibrium is among gamesolve's, that gamesolve's list
+   equals its ``vertex-enumeration`` list, and that each equilibrium nashpy
+   missed is an exact equilibrium of the game (rational arithmetic).
+
+Timings are medians of interleaved repeats (1, 3) or totals over the same
+games (2, 3); other processes on the machine slow both sides alike.
+
+    python benchmarks/finite.py [--only 1 2 3] [--out DIR] [--games 10000] [--bimatrix 20] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import nashpy
+import numpy as np
+import torch
+
+import gamesolve as gs
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def lp_500(repeats: int, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((500, 500))
+    game, peer = gs.MatrixGame(A), nashpy.Game(A)
+    ours, theirs = [], []
+    for r in range(repeats):
+        for who in ((0, 1) if r % 2 == 0 else (1, 0)):
+            if who == 0:
+                t, result = _timed(lambda: gs.solve(game, "lp"))
+                ours.append(t)
+            else:
+                t, (xn, yn) = _timed(peer.linear_program)
+                theirs.append(t)
+    value_gap = abs(result.value - float(xn @ A @ yn))
+    return {"gamesolve_s": statistics.median(ours), "nashpy_s": statistics.median(theirs),
+            "ratio": statistics.median(ours) / statistics.median(theirs), "value": result.value,
+            "value_difference": value_gap, "target": "<= 0.3"}
+
+
+def batched_3x3(games: int, seed: int = 0) -> dict:
+    gen = torch.Generator().manual_seed(seed)
+    A = 2 * torch.rand(games, 3, 3, generator=gen, dtype=torch.float64) - 1
+    batch = gs.MatrixGameBatch(A)
+    solver = gs.BatchedRegretMatchingPlus(batch, tol=1e-3)
+    t_ours, result = _timed(lambda: gs.solve(batch, solver, steps=100_000, tol=1e-3, progress=False))
+    values = solver.values().numpy()
+    exploitability = float(solver.exploitability().max())
+    mats = A.numpy()
+    peer_values = np.empty(games)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in range(games):
+            x, y = nashpy.Game(mats[k]).linear_program()
+            peer_values[k] = x @ mats[k] @ y
+            if (k + 1) % 1000 == 0:
+                print(f"    nashpy: {k + 1}/{games} games, {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    t_peer = time.perf_counter() - start
+    return {"games": games, "gamesolve_s": t_ours, "nashpy_s": t_peer, "speedup": t_peer / t_ours,
+            "steps": result.steps, "max_exploitability": exploitability,
+            "max_value_difference": float(np.abs(values - peer_values).max()), "target": ">= 100x, values to 1e-3"}
+
+
+def _contains(pool, eq, tol=1e-7):
+    return any(np.abs(eq[0] - a).max() <= tol and np.abs(eq[1] - b).max() <= tol for a, b in pool)
+
+
+def bimatrix_7x7(count: int, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    t_ours = t_peer = 0.0
+    found = missed = missed_exact = 0
+    peer_subset = equals_vertex = True
+    for _ in range(count):
+        A, B = rng.standard_normal((7, 7)), rng.standard_normal((7, 7))
+        game = gs.MatrixGame(A, B)
+        t, ours = _timed(lambda: gs.solve(game, "support-enumeration").equilibria)
+        t_ours += t
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t, theirs = _timed(lambda: list(nashpy.Game(A, B).support_enumeration()))
+        t_peer += t
+        vertex = gs.solve(game, "vertex-enumeration").equilibria
+        equals_vertex &= len(vertex) == len(ours) and all(_contains(vertex, e) for e in ours)
+        peer_subset &= all(_contains(ours, e) for e in theirs)
+        found += len(ours)
+        extra = [e for e in ours if not _contains(theirs, e)]
+        missed += len(extra)
+        missed_exact += sum(gs.exact_equilibrium(game, e) is not None for e in extra)
+    return {"games": count, "gamesolve_s": t_ours, "nashpy_s": t_peer, "speedup": t_peer / t_ours,
+            "equilibria_gamesolve": found, "equilibria_nashpy": found - missed, "nashpy_within_gamesolve": peer_subset,
+            "gamesolve_equals_vertex_enumeration": equals_vertex, "missed_by_nashpy": missed,
+            "missed_and_exact": missed_exact, "target": ">= 20x, same equilibria"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="gamesolve-runs/benchmarks", help="folder for finite.json")
+    parser.add_argument("--games", type=int, default=10_000, help="3 x 3 games of benchmark 2")
+    parser.add_argument("--bimatrix", type=int, default=20, help="7 x 7 games of benchmark 3")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of benchmark 1")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", type=int, nargs="*", choices=(1, 2, 3), default=[1, 2, 3],
+                        help="run only these benchmarks")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, nashpy {nashpy.__version__}, {args.threads} thread(s)")
+    report = {}
+    if 1 in args.only:
+        print("1. zero-sum LP, 500 x 500 ...", flush=True)
+        r = report["lp_500"] = lp_500(args.repeats)
+        print(f"   gamesolve {r['gamesolve_s']:.3f} s, nashpy {r['nashpy_s']:.3f} s, ratio {r['ratio']:.3f} "
+              f"(target <= 0.3); values differ by {r['value_difference']:.1e}")
+    if 2 in args.only:
+        print(f"2. {args.games} random 3 x 3 zero-sum games ...", flush=True)
+        r = report["batched_3x3"] = batched_3x3(args.games)
+        print(f"   gamesolve batched {r['gamesolve_s']:.3f} s ({r['steps']} steps), nashpy loop {r['nashpy_s']:.1f} "
+              f"s, {r['speedup']:.0f}x faster (target >= 100x); max exploitability {r['max_exploitability']:.1e}, "
+              f"max value difference {r['max_value_difference']:.1e} (target 1e-3)")
+    if 3 in args.only:
+        print(f"3. all equilibria of {args.bimatrix} random 7 x 7 bimatrix games ...", flush=True)
+        r = report["bimatrix_7x7"] = bimatrix_7x7(args.bimatrix)
+        print(f"   gamesolve {r['gamesolve_s']:.3f} s, nashpy {r['nashpy_s']:.2f} s, {r['speedup']:.0f}x faster "
+              f"(target >= 20x); equilibria: gamesolve {r['equilibria_gamesolve']}, nashpy "
+              f"{r['equilibria_nashpy']}; nashpy's all among gamesolve's: {r['nashpy_within_gamesolve']}; gamesolve "
+              f"= vertex enumeration: {r['gamesolve_equals_vertex_enumeration']}; the {r['missed_by_nashpy']} "
+              f"nashpy missed are exact equilibria: {r['missed_and_exact']}/{r['missed_by_nashpy']}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "finite.json").write_text(json.dumps(report, indent=2))
+    print(f"written to {out / 'finite.json'}")
+
+
+if __name__ == "__main__":
+    main()
