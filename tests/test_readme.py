@@ -25,3 +25,20 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
     assert "pytest" in tests
     ci_lines = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln and not ln.startswith(("#", "set ", "cd "))]
     assert ci_lines == [tests]
+
+
+def test_readme_python_runs():
+    """The README's python blocks run as written, in one namespace, and say what they print."""
+    import re
+
+    import numpy as np
+
+    ns: dict = {}
+    for k, block in enumerate(re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)):
+        exec(compile(block, f"README.md[{k}]", "exec"), ns)
+    gs = ns["gs"]
+    assert ns["result"].converged
+    assert abs(gs.solve(ns["g"], "lp").value) < 1e-12
+    eig = gs.spectral.eigenvalues(ns["game"])                                 # bilinear: +-i s_j, s = (3, 1)
+    assert np.allclose(np.sort(np.abs(eig.imag)), [1, 1, 3, 3]) and np.abs(eig.real).max() < 1e-12
+    assert gs.spectral.spectral_radius(ns["game"], "extragradient", lr=0.1) < 1
