@@ -15,9 +15,11 @@ the same parameters after a few steps.
 
 Blocks of steps of the two are interleaved (alternating order) so that load
 on the machine hits both alike; the script prints the median time per step
-and the ratio (target <= 1.05 at W = 512), then the peak memory of each,
-measured in a fresh subprocess per variant (peak resident set size on CPU,
-``torch.cuda.max_memory_allocated`` on CUDA).
+and the ratio (target <= 1.05 at W = 512), then the memory of each, measured in
+a fresh subprocess per variant: after two warm-up steps (libraries
+initialised, optimizer state allocated), and the peak over the timed steps
+that follow (resident set size on Linux, with the peak reset after the
+warm-up; ``torch.cuda`` allocated memory on CUDA).
 
     python benchmarks/gan.py [--widths 512] [--batch 256] [--blocks 9] [--steps 40] [--device cpu]
 """
@@ -26,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -129,29 +129,40 @@ def measure(width: int, batch: int, blocks: int, steps: int, device: str) -> dic
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def _rss_mb() -> float:
+def _status_mb(field: str) -> float:
+    """``VmRSS`` (current) or ``VmHWM`` (peak) of this process, from /proc (Linux)."""
+    with open("/proc/self/status") as fh:
+        line = next(ln for ln in fh if ln.startswith(field + ":"))
+    return int(line.split()[1]) / 2**10
+
+
+def _reset_peak() -> bool:
+    """Reset the peak resident set size (Linux >= 4.0: ``echo 5 > /proc/self/clear_refs``)."""
     try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:   # not Linux: fall back to the peak so far
-        return _peak_rss_mb()
-
-
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10   # bytes on macOS, KiB elsewhere
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def memory_child(variant: str, width: int, batch: int, steps: int, device: str) -> dict[str, float]:
-    """Run in a fresh process: build the networks, train; report the memory before building and the peak."""
+    """Run in a fresh process: memory after 2 warm-up steps (lazy initialisation done, optimizer state
+    allocated) and the peak over the whole run."""
+    run, _ = LOOPS[variant](width, batch, device)
     if device == "cuda":
+        run(2)
+        torch.cuda.synchronize()
+        steady = torch.cuda.memory_allocated() / 2**20
         torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated() / 2**20
-        LOOPS[variant](width, batch, device)[0](steps)
-        return {"base_mb": base, "peak_mb": torch.cuda.max_memory_allocated() / 2**20}
-    base = _rss_mb()
-    LOOPS[variant](width, batch, device)[0](steps)
-    return {"base_mb": base, "peak_mb": _peak_rss_mb()}
+        run(steps)
+        return {"steady_mb": steady, "peak_mb": torch.cuda.max_memory_allocated() / 2**20}
+    run(2)
+    if not _reset_peak():
+        raise SystemExit("peak memory on CPU needs Linux's /proc/self/clear_refs; run on Linux or CUDA")
+    steady = _status_mb("VmRSS")
+    run(steps)
+    return {"steady_mb": steady, "peak_mb": _status_mb("VmHWM")}
 
 
 def peak_memory(variant: str, args: argparse.Namespace, width: int) -> dict[str, float]:
@@ -188,13 +199,13 @@ def main() -> None:
         print(f"{width:>6} {1e3 * t['hand']:>13.3f} {1e3 * t['gamesolve']:>18.3f} "
               f"{t['gamesolve'] / t['hand']:>7.3f}", flush=True)
     unit = "allocated" if args.device == "cuda" else "resident"
-    print(f"peak memory ({unit}, fresh process per variant, {args.steps} steps)")
-    print(f"{'width':>6} {'variant':>10} {'before building MB':>19} {'peak MB':>9} {'peak - before MB':>17}")
+    print(f"memory ({unit}, fresh process per variant, peak over {args.steps} steps after 2 warm-up steps)")
+    print(f"{'width':>6} {'variant':>10} {'after warm-up MB':>17} {'peak MB':>9} {'peak - warm-up MB':>18}")
     for width in args.widths:
         for variant in ("hand", "gamesolve"):
             m = peak_memory(variant, args, width)
-            print(f"{width:>6} {variant:>10} {m['base_mb']:>19.1f} {m['peak_mb']:>9.1f} "
-                  f"{m['peak_mb'] - m['base_mb']:>17.1f}", flush=True)
+            print(f"{width:>6} {variant:>10} {m['steady_mb']:>17.1f} {m['peak_mb']:>9.1f} "
+                  f"{m['peak_mb'] - m['steady_mb']:>18.1f}", flush=True)
 
 
 if __name__ == "__main__":

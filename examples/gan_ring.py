@@ -1,7 +1,7 @@
 """An MLP GAN on the ring of 8 Gaussians (radius 1, std 0.01), trained to convergence on a CPU.
 
 The zoo's ``ring-gan`` (3 hidden ReLU layers of 128 units per player, 2-D
-latent, non-saturating loss, R1 penalty gamma = 0.01) trained by alternating
+latent, non-saturating loss, R1 penalty gamma = 0.1) trained by alternating
 gradient descent with Adam (discriminator first), a method Mescheder et al.
 (2018) prove locally convergent with R1, the step size decaying
 geometrically to 5% over the run. Every ``--log-every`` steps the script
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--depth", type=int, default=3)
-    parser.add_argument("--gamma", type=float, default=0.01, help="R1 weight")
+    parser.add_argument("--gamma", type=float, default=0.1, help="R1 weight")
     parser.add_argument("--log-every", type=int, default=250)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints")

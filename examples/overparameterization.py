@@ -42,7 +42,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import gamesolve as gs  # noqa: E402
-from gamesolve.analysis.plots import convergence_plot  # noqa: E402
 from gamesolve.zoo import make_game  # noqa: E402
 
 from games import overparam_gan as op  # noqa: E402  (the zoo ships with gamesolve)
@@ -114,7 +113,8 @@ def theory(args: argparse.Namespace, out: Path) -> None:
         reached = [h for h in hit if h is not None]
         s0 = np.array([t["sigma_min"][0] for t in trajs])
         s1 = np.array([t.last("sigma_min") for t in trajs])
-        rows.append({"width": width, "parameters": width * op.SPEC.params["latent_dim"], "sigma_min_init": f"{s0.mean():.3f} ± {s0.std():.3f}",
+        rows.append({"width": width, "parameters": width * op.SPEC.params["latent_dim"],
+                     "sigma_min_init": f"{s0.mean():.3f} ± {s0.std():.3f}",
                      "sigma_min_final": f"{s1.mean():.3f}", "seeds_converged": f"{len(reached)}/{len(trajs)}",
                      "steps_to_tol (median [min, max])":
                          f"{int(np.median(reached))} [{min(reached)}, {max(reached)}]" if reached else "—",
@@ -122,19 +122,25 @@ def theory(args: argparse.Namespace, out: Path) -> None:
     write_table(rows, out / "theory", f"GDA on the overparameterised GAN (m = 8, tol {args.tol:g}, "
                                        f"lr {args.lr:g}, {args.steps} steps max)")
 
-    first = {f"k={w}": ts[0] for w, ts in trajectories.items()}
-    fig = convergence_plot(first, "residual_norm", title="residual ||xbar - mean G(z_i)|| (seed 0)")
-    ax = fig.axes[0]
-    for width, trajs in trajectories.items():   # the other seeds, faint, in the same colour
-        colour = next(line.get_color() for line in ax.get_lines() if line.get_label() == f"k={width}")
-        for t in trajs[1:]:
-            ax.plot(t.steps, t["residual_norm"], color=colour, alpha=0.25, lw=0.8)
-    ax.axhline(args.tol, color="k", ls=":", lw=1)
-    fig.savefig(out / "residual.png", dpi=120)
-    plt.close(fig)
-    fig = convergence_plot(first, "sigma_min", title="sigma_min of the generator Jacobian (seed 0)", logy=False)
-    fig.savefig(out / "sigma_min.png", dpi=120)
-    plt.close(fig)
+    for metric, title, logy in (("residual_norm", "residual ||xbar - mean_i G(z_i)||", True),
+                                ("sigma_min", "sigma_min of the generator Jacobian", False)):
+        fig, ax = plt.subplots(figsize=(6.5, 4.2))
+        colours = plt.cm.viridis(np.linspace(0, 0.9, len(trajectories)))
+        for colour, (width, trajs) in zip(colours, trajectories.items()):
+            for seed, t in enumerate(trajs):     # seed 0 bold and labelled, the others thin
+                keep = np.isfinite(t[metric])
+                ax.plot(t.steps[keep], t[metric][keep], color=colour, lw=1.6 if seed == 0 else 0.7,
+                        alpha=1.0 if seed == 0 else 0.5, label=f"k={width}" if seed == 0 else None)
+        if logy:
+            ax.set_yscale("log")
+            ax.axhline(args.tol, color="k", ls=":", lw=1)
+        ax.set_xlabel("step")
+        ax.set_title(f"{title} ({args.seeds} seeds per width)", fontsize="medium")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize="small", ncol=2)
+        fig.tight_layout()
+        fig.savefig(out / f"{'residual' if logy else 'sigma_min'}.png", dpi=120)
+        plt.close(fig)
 
 
 # --------------------------------------------------------------------------

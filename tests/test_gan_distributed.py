@@ -1,11 +1,11 @@
 """Two CPU processes (gloo, DistributedDataParallel players) follow the 1-process run on the same global batch."""
 
+import datetime
 import os
 import socket
 import sys
 import time
 
-import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -38,7 +38,7 @@ def worker(rank: int, world: int, port: int, out: str) -> None:
     if sys.platform.startswith("linux"):
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=__import__("datetime").timedelta(seconds=60))
+    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=datetime.timedelta(seconds=60))
     try:
         G, D = build(seed=rank)              # different local inits: DDP broadcasts rank 0's weights
         game, result = train(DDP(G), DDP(D))
@@ -80,5 +80,6 @@ def test_two_gloo_processes_match_one_process_on_the_same_global_batch(tmp_path)
             assert torch.allclose(a, b.detach(), atol=1e-10, rtol=0)
         assert abs(r["loss_generator"] - result.trajectory["loss_generator"]).max() < 1e-10
         assert abs(r["grad_norm"] - result.trajectory["grad_norm"]).max() < 1e-10
-    moved = max(float((a.detach() - b.detach()).abs().max()) for a, b in zip(build(seed=0)[0].parameters(), game.parameters()))
+    initial = build(seed=0)[0].parameters()
+    moved = max(float((a.detach() - b.detach()).abs().max()) for a, b in zip(initial, game.parameters()))
     assert moved > 1e-3                      # the runs trained

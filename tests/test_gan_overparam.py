@@ -61,7 +61,7 @@ def test_above_the_threshold_gda_reaches_the_global_saddle_point_for_every_seed(
         game = op.make(width=width, seed=seed)
         result = run_to_tolerance(game, steps=2500)
         assert op.residual(game) < TOL, (width, seed, result.steps)
-        assert float(game.players[1].params[0].norm()) < 1e-5       # d -> d* = 0
+        assert float(game.players[1].params[0].detach().norm()) < 1e-5       # d -> d* = 0
 
 
 def test_below_the_threshold_the_residual_stays_bounded_away_from_zero():
