@@ -88,6 +88,12 @@ def test_zoo_gan_games_build_and_train_briefly():
     assert grid.mixture.modes == 25 and grid.regularizer is None
     result = gs.solve(ring, "alternating-gda", steps=3, progress=False, lr=1e-3)
     assert result.steps == 3
+    digits = make_game("digits-gan", width=32)
+    assert digits.draw().real.shape == (64, 64) and float(digits.sample(10).abs().max()) <= 1.0
+    mixture = make_game("mixture-gan", width=32)
+    assert mixture.mixture.dim == 64 and mixture.sample(5).shape == (5, 64)
+    for game in (digits, mixture):
+        assert gs.solve(game, "ogda", steps=2, progress=False, lr=1e-3).steps == 2
     with pytest.raises(gs.InvalidParameterError, match="width must be a positive int"):
         make_game("ring-gan", width=0)
 
