@@ -18,8 +18,8 @@ SPEC = GameSpec(
     name="ring-gan",
     family="gan",
     summary="MLP GAN on a ring of 8 Gaussians (radius 1, std 0.01); measure modes with gs.mode_coverage",
-    params={"modes": 8, "radius": 1.0, "std": 0.01, "width": 128, "depth": 2, "latent_dim": 2, "batch_size": 256,
-            "loss": "non-saturating", "gamma": 0.01, "seed": 0},
+    params={"modes": 8, "radius": 1.0, "std": 0.01, "width": 128, "depth": 3, "latent_dim": 2, "batch_size": 256,
+            "loss": "non-saturating", "gamma": 0.1, "seed": 0},
     equilibrium="generator distribution = the mixture, constant discriminator",
     solver_params={"gradient": {"lr": 0.01}},
     steps=2000,
@@ -27,8 +27,8 @@ SPEC = GameSpec(
 )
 
 
-def make(modes: int = 8, radius: float = 1.0, std: float = 0.01, width: int = 128, depth: int = 2,
-         latent_dim: int = 2, batch_size: int = 256, loss: str = "non-saturating", gamma: float = 0.01,
+def make(modes: int = 8, radius: float = 1.0, std: float = 0.01, width: int = 128, depth: int = 3,
+         latent_dim: int = 2, batch_size: int = 256, loss: str = "non-saturating", gamma: float = 0.1,
          seed: int = 0, device: str | None = None) -> gs.GANGame:
     """``game.mixture`` holds the data distribution (centers, std)."""
     return mixture_gan(gs.ring_of_gaussians(modes, radius, std), width=width, depth=depth, latent_dim=latent_dim,

@@ -225,6 +225,18 @@ def _unwrap(net: nn.Module) -> nn.Module:
     return net.module if ddp is not None and isinstance(net, ddp) else net
 
 
+def _project_initial(net: nn.Module, domain: Domain | Sequence[Domain] | None) -> None:
+    """Project a network's trainable tensors onto their domains (e.g. WGAN's clipping of the initial weights);
+    a count mismatch is left for :class:`~gamesolve.core.Player` to report."""
+    if domain is None:
+        return
+    params = [p for p in net.parameters() if p.requires_grad]
+    domains = [domain] * len(params) if isinstance(domain, Domain) else list(domain)
+    if len(domains) == len(params):
+        for p, d in zip(params, domains):
+            d.project_(p.data)
+
+
 def _first_in_features(net: nn.Module) -> int | None:
     for m in _unwrap(net).modules():
         if isinstance(getattr(m, "in_features", None), int):
@@ -267,10 +279,11 @@ class GANGame(Game):
         seed of the game's random stream ``game.generator`` (a
         ``torch.Generator`` on ``device``); every batch is drawn from it in the
         order data indices, latent codes, interpolation weights.
-    discriminator_domain:
-        a :class:`~gamesolve.core.Domain` for the discriminator's weights,
-        e.g. ``gs.Box(-0.01, 0.01)`` for WGAN weight clipping; the initial
-        weights are projected onto it.
+    generator_domain, discriminator_domain:
+        a :class:`~gamesolve.core.Domain` for a network's trainable tensors,
+        or one per tensor, e.g. ``discriminator_domain=gs.Box(-0.01, 0.01)``
+        for WGAN weight clipping; the initial weights are projected onto it
+        and the solvers project after every update.
     distributed:
         ``None`` (default) shards the batch and averages gradients over the
         process group exactly when a network is wrapped in
@@ -290,7 +303,8 @@ class GANGame(Game):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         seed: int = 0,
-        discriminator_domain: Domain | None = None,
+        generator_domain: Domain | Sequence[Domain] | None = None,
+        discriminator_domain: Domain | Sequence[Domain] | None = None,
         distributed: bool | None = None,
         name: str | None = None,
     ):
@@ -304,11 +318,10 @@ class GANGame(Game):
         dtype = dtype or first.dtype
         generator.to(device=device, dtype=dtype)
         discriminator.to(device=device, dtype=dtype)
-        if discriminator_domain is not None:   # e.g. WGAN's clipping applies to the initial weights too
-            for p in discriminator.parameters():
-                discriminator_domain.project_(p.data)
-        super().__init__((Player("generator", generator), Player("discriminator", discriminator,
-                                                                 domain=discriminator_domain)), name=name or "gan")
+        _project_initial(generator, generator_domain)
+        _project_initial(discriminator, discriminator_domain)
+        super().__init__((Player("generator", generator, domain=generator_domain),
+                          Player("discriminator", discriminator, domain=discriminator_domain)), name=name or "gan")
         self.device, self.dtype = device, dtype
         self.loss = _loss_family(loss)
         self.regularizer = _regularizer(regularizer)

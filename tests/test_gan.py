@@ -255,6 +255,17 @@ def test_weight_clipping_through_a_box_domain():
     assert all(float(p.detach().abs().max()) <= 0.01 for p in d_params)
 
 
+def test_per_tensor_generator_domains():
+    """One domain per tensor, e.g. a weight held non-negative next to a free bias."""
+    game = small_game(generator_domain=[gs.NonNegative(), gs.Reals(), gs.NonNegative(), gs.Reals()])
+    weights = game.players[0].params[0::2]
+    assert all(float(w.detach().min()) >= 0 for w in weights)
+    gs.solve(game, gs.GDA(game, lr=0.5), steps=3, progress=False)
+    assert all(float(w.detach().min()) >= 0 for w in weights)
+    with pytest.raises(gs.DomainError, match="one Domain per strategy tensor"):
+        small_game(generator_domain=[gs.Reals()])
+
+
 # --------------------------------------------------------------------------
 # randomness, checkpoints, common random numbers
 # --------------------------------------------------------------------------
