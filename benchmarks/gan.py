@@ -28,16 +28,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 import gamesolve as gs
+from _timing import interleaved
 
 LATENT = 16
 
@@ -113,20 +112,7 @@ def check_same_computation(width: int, batch: int, device: str) -> float:
 
 def measure(width: int, batch: int, blocks: int, steps: int, device: str) -> dict[str, float]:
     runs = {k: make(width, batch, device)[0] for k, make in LOOPS.items()}
-    for run in runs.values():   # warm-up
-        run(3)
-    times: dict[str, list[float]] = {k: [] for k in runs}
-    for b in range(blocks):
-        order = list(runs) if b % 2 == 0 else list(reversed(runs))
-        for k in order:
-            if device == "cuda":
-                torch.cuda.synchronize()
-            t0 = time.perf_counter()
-            runs[k](steps)
-            if device == "cuda":
-                torch.cuda.synchronize()
-            times[k].append((time.perf_counter() - t0) / steps)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return interleaved(runs, blocks, steps, warmup=3, sync=torch.cuda.synchronize if device == "cuda" else None)
 
 
 def _status_mb(field: str) -> float:

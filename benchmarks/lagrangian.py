@@ -34,15 +34,14 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 from torch import nn
 
 import gamesolve as gs
+from _timing import interleaved
 
 try:
     import cooper
@@ -135,16 +134,7 @@ def timings(width: int, batch: int, blocks: int, steps: int, dtype: torch.dtype)
             optimizer.roll()
 
     runs = {"gamesolve": run_gs, "solve": run_solve, "cooper": run_cooper}
-    for run in runs.values():   # warm-up
-        run(5)
-    times: dict[str, list[float]] = {k: [] for k in runs}
-    for b in range(blocks):
-        order = list(runs) if b % 2 == 0 else list(reversed(runs))
-        for k in order:
-            t0 = time.perf_counter()
-            runs[k](steps)
-            times[k].append((time.perf_counter() - t0) / steps)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return interleaved(runs, blocks, steps)
 
 
 def main() -> int:

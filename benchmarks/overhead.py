@@ -17,13 +17,12 @@ to ``hand``. Targets: <= 1.10 for a tiny model, <= 1.03 for 512-wide layers.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 from torch import nn
 
 import gamesolve as gs
+from _timing import interleaved
 
 
 def mlp(inp: int, width: int, out: int) -> nn.Module:
@@ -87,16 +86,7 @@ def solve_loop(width: int, batch: int, lr: float):
 def measure(width: int, batch: int, blocks: int, steps: int, lr: float = 1e-3) -> dict[str, float]:
     runs = {"hand": hand_loop(width, batch, lr), "step": step_loop(width, batch, lr),
             "solve": solve_loop(width, batch, lr)}
-    for run in runs.values():   # warm-up
-        run(5)
-    times: dict[str, list[float]] = {k: [] for k in runs}
-    for b in range(blocks):
-        order = list(runs) if b % 2 == 0 else list(reversed(runs))
-        for k in order:
-            t0 = time.perf_counter()
-            runs[k](steps)
-            times[k].append((time.perf_counter() - t0) / steps)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return interleaved(runs, blocks, steps)
 
 
 def main() -> None:

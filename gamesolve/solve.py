@@ -9,7 +9,6 @@ LP of a matrix game) are called once.
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import sys

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
 
 from ..errors import InvalidParameterError, ShapeError
 
-__all__ = ["Trajectory", "overshoot", "settling_time", "oscillation_count", "oscillation_amplitude"]
+__all__ = ["Trajectory", "RateFit", "linear_rate", "rotation_angles", "oscillation_period", "Divergence",
+           "detect_divergence", "PathAngle", "path_angle", "overshoot", "settling_time", "oscillation_count",
+           "oscillation_amplitude"]
 
 
 class Trajectory:
@@ -111,17 +115,6 @@ class Trajectory:
 # path angle. Each takes plain arrays (``trajectory[metric]``,
 # ``trajectory.points``) and returns numbers.
 # --------------------------------------------------------------------------
-
-from collections.abc import Callable  # noqa: E402
-from typing import NamedTuple  # noqa: E402
-
-from numpy.typing import ArrayLike  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from ..errors import InvalidParameterError, ShapeError  # noqa: E402
-
-__all__ += ["RateFit", "linear_rate", "rotation_angles", "oscillation_period", "Divergence", "detect_divergence",
-            "PathAngle", "path_angle"]
 
 
 class RateFit(NamedTuple):
