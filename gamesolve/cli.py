@@ -124,6 +124,9 @@ def _strategy_text(strategy: Any, limit: int = 8) -> str:
         return f"{len(strategy)} tensors, {n} parameters"
     arr = np.asarray(strategy.detach().cpu() if isinstance(strategy, torch.Tensor) else strategy, dtype=float)
     flat = arr.reshape(-1)
+    nonzero = np.flatnonzero(flat)
+    if flat.size > limit and 0 < nonzero.size <= limit:     # a sparse strategy: its support
+        return "{" + ", ".join(f"{i}: {flat[i]:.6g}" for i in nonzero) + f"}} (zero elsewhere; {flat.size} entries)"
     text = np.array2string(flat[:limit], precision=6, separator=", ", suppress_small=True)
     return text if flat.size <= limit else text[:-1] + f", ... ({flat.size} entries)]"
 
