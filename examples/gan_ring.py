@@ -11,7 +11,8 @@ process CPU time; it writes
 
     OUT/metrics.csv            the trajectory, row by row as it is recorded
     OUT/samples/*.png          the generator's samples (same latents each time)
-    OUT/checkpoints/*.ckpt     the latest checkpoint (--resume continues from it)
+    OUT/checkpoints/*.ckpt     periodic checkpoints and the last one, written also on Ctrl-C
+                               (--resume continues from the newest)
     OUT/summary.md             final metrics and the first step meeting the target
 
     python examples/gan_ring.py [--out gan-ring] [--steps 4000] [--seed 0] [--solver alternating]
@@ -77,12 +78,12 @@ def main() -> None:
     cpu_before = 0.0
     resume = None
     if args.resume:
-        found = sorted((out / "checkpoints").glob("step-*.ckpt"))
-        resume = found[-1] if found else None
-        if resume is not None:
-            done = gs.Trajectory.from_state_dict(torch.load(resume, weights_only=False)["trajectory"])
+        saved = {path: torch.load(path, weights_only=False) for path in (out / "checkpoints").glob("*.ckpt")}
+        if saved:
+            resume = max(saved, key=lambda path: saved[path]["step"])
+            done = gs.Trajectory.from_state_dict(saved[resume]["trajectory"])
             cpu_before = done.last("cpu_seconds") if "cpu_seconds" in done else 0.0
-            print(f"resuming from {resume}")
+            print(f"resuming from {resume} (step {saved[resume]['step']})")
 
     def coverage(game: gs.GANGame) -> dict:
         return gs.mode_coverage(game.sample(2500, seed=1), mixture.centers, mixture.std)
@@ -97,9 +98,10 @@ def main() -> None:
                  gs.SaveSamples(out / "samples", every=max(args.steps // 8, 1), n=2500, centers=mixture.centers,
                                 reference=data, lim=1.5),
                  gs.SaveCheckpoints(out / "checkpoints", every=max(args.steps // 8, 1), keep=1)]
-    result = gs.solve(game, solver, steps=args.steps, seed=None if resume else args.seed, metrics=metrics,
-                      log_every=args.log_every, callbacks=callbacks, resume_from=resume)
+    result = gs.solve(game, solver, steps=args.steps, seed=args.seed, metrics=metrics, log_every=args.log_every,
+                      callbacks=callbacks, resume_from=resume, checkpoint=out / "checkpoints" / "last.ckpt")
     traj = result.trajectory
+    traj.to_csv(out / "metrics.csv")      # the complete trajectory, with the final iterate's row
     final = coverage(game)
     hits = [(int(s), c) for s, m, q, c in zip(traj.steps, traj["modes"], traj["high_quality"], traj["cpu_seconds"])
             if m >= 7 and q >= 0.8]
