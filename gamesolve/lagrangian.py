@@ -419,7 +419,7 @@ class LagrangianGame(Game):
                 rho = self.penalty[c.name]
                 smooth = lam * p + (0.5 * rho) * p * p
                 if c.inequality:   # psi(g, lambda, c); its x-gradient is max(lambda + c g, 0) grad g
-                    smooth = torch.where(lam + rho * p >= 0, smooth, (-0.5 / rho) * lam * lam)
+                    smooth = torch.where(lam + rho * p >= 0, smooth, -(lam * lam) / (2.0 * rho))   # no 1/rho: overflows
                 loss = loss + smooth.sum()
             else:
                 loss = loss + _inner(lam, p)

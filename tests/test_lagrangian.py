@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -92,6 +92,7 @@ def _augmented_term(lam, g, c, kind):
 
 @settings(max_examples=60, deadline=None)
 @given(lam=st.floats(0, 5), g=st.floats(-3, 3), c=st.floats(0, 10), kind=st.sampled_from(["<=", "=="]))
+@example(lam=0.0, g=-1.0, c=2.225073858507e-311, kind="<=")   # a subnormal penalty: 1/c overflows
 def test_augmented_lagrangian_is_phr_and_finite_at_zero_penalty(lam, g, c, kind):
     x = gs.Player("x", torch.tensor([g], dtype=D))
     problem = gs.ConstrainedProblem(lambda x: 0 * x.sum(), [gs.Constraint("c", lambda x: x[0], kind)], x)
