@@ -38,7 +38,7 @@ def solver(game: gs.LagrangianGame, lr: float = 5e-4, gate_lr: float = 0.01, dua
     """Adam on the SIREN weights (``lr``) and gates (``gate_lr``), nuPI on the multiplier; pair it
     with :class:`~gamesolve.DualRestart`. The multiplier is in MSE per bit-per-pixel, hence the
     small dual step."""
-    named = list(game.model.named_parameters())
+    named = list(game.players[0].module.named_parameters())
     gates = [p for name, p in named if name.endswith("log_alpha")]
     weights = [p for name, p in named if not name.endswith("log_alpha")]
     return gs.GDA(game, optimizers=(

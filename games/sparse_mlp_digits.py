@@ -96,7 +96,7 @@ def solver(game: gs.LagrangianGame, lr: float = 1e-3, gate_lr: float = 0.05, dua
     """The recipe that meets the targets: Adam on the weights (``lr``) and on the gates'
     ``log_alpha`` (``gate_lr``), nuPI on the multipliers; pair it with
     :class:`~gamesolve.restarts.DualRestart` (see ``examples/controlled_sparsity.py``)."""
-    named = list(game.model.named_parameters())
+    named = list(game.players[0].module.named_parameters())
     gates = [p for name, p in named if name.endswith("log_alpha")]
     weights = [p for name, p in named if not name.endswith("log_alpha")]
     return gs.GDA(game, optimizers=(

@@ -55,7 +55,7 @@ def test_values_and_proxies_follow_the_definitions():
         assert float(v.value[k]) == pytest.approx(float(true))
         ce = torch.nn.functional.cross_entropy(logits_[idx], y[idx], reduction="none").double()
         proxy = (ce[in_g].mean() - impact.dense_loss[g]) - (ce.mean() - impact.overall_loss)
-        assert float(v.proxy[k].detach()) == pytest.approx(float(proxy), rel=1e-5)
+        assert float(v.proxy[k].detach()) == pytest.approx(float(proxy.detach()), rel=1e-5)
     assert v.proxy.requires_grad and not v.value.requires_grad
     # on the full data the dense model has no disparity, and disparities() is the same definition
     full = disparities(dense, dense, y, groups, 4)
