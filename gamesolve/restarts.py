@@ -38,8 +38,9 @@ class DualRestart:
     ``constraints``: names of the constraints to restart (default: every
     inequality). ``batch``: where feasibility is measured (default: a batch
     drawn without consuming the game's stream, see
-    :meth:`~gamesolve.LagrangianGame.violations`). ``restarts[name]`` counts the
-    entries reset so far.
+    :meth:`~gamesolve.LagrangianGame.violations`); each check costs one
+    evaluation of the problem, so raise ``every`` when that is expensive.
+    ``restarts[name]`` counts the entries reset so far.
     """
 
     def __init__(self, game: LagrangianGame, constraints: Sequence[str] | None = None, *, every: int = 1,
