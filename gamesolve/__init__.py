@@ -25,6 +25,7 @@ from .gan import R1, R2, GANGame, GANLoss, GradientPenalty
 from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
 from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame
 from .mixed import MixedExtension
+from .restarts import DualRestart
 from .solve import Result, SolveState, solve
 from .solvers import (CGD, GDA, OGDA, PI, SGA, BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus,
                       ConsensusOptimization, DoubleOracle, Extragradient, FictitiousPlay, GradientOracle, Hedge,
@@ -37,7 +38,7 @@ __all__ = [
     # games
     "Player", "Domain", "Reals", "NonNegative", "Simplex", "Box", "Masked", "Game", "ZeroSumGame", "GeneralSumGame",
     "Evaluation", "MatrixGame", "MatrixGameBatch", "Constraint", "ConstraintValue", "ConstrainedProblem",
-    "LagrangianGame", "MixedExtension", "GANGame", "GANLoss", "R1", "R2", "GradientPenalty",
+    "LagrangianGame", "DualRestart", "MixedExtension", "GANGame", "GANLoss", "R1", "R2", "GradientPenalty",
     # data
     "GaussianMixture", "ring_of_gaussians", "grid_of_gaussians",
     # solving

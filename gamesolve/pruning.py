@@ -33,7 +33,7 @@ from .errors import DomainError, InvalidParameterError, ShapeError
 from .solve import SolveState
 
 __all__ = ["prunable", "magnitude_masks", "random_masks_like", "mask_distance", "sparsity", "apply_masks",
-           "EarlyBird", "LotteryTicket"]
+           "EarlyBird", "EarlyBirdCallback", "LotteryTicket"]
 
 Masks = list[Tensor]
 
@@ -147,6 +147,50 @@ class EarlyBird:
                 self.found_at = len(self.distances)
         self._previous = current
         return self.found_at is not None
+
+
+class EarlyBirdCallback:
+    """Early-bird detection during training, as a ``gs.solve`` callback (You et al. 2020).
+
+    Every ``every`` steps it draws the masks that one-shot global magnitude
+    pruning to ``sparsity`` would give each of ``players`` now (one threshold
+    per player, as :class:`LotteryTicket` prunes) and feeds them, all players
+    together, to an :class:`EarlyBird` with ``threshold`` and ``window``.
+    When the bird fires, ``step`` is the solver step and ``masks`` (per player
+    index) the early-bird ticket; with ``stop=True`` the run ends there.
+    ``checks`` lists the steps at which masks were drawn (``bird.distances[k]``
+    compares those of ``checks[k]`` and ``checks[k + 1]``).
+    """
+
+    def __init__(self, game: Game, sparsity: float, every: int = 100, threshold: float = 0.1, window: int = 5,
+                 players: Sequence[int] = (0, 1), stop: bool = False):
+        if not 0.0 < sparsity < 1.0:
+            raise InvalidParameterError(f"EarlyBirdCallback: sparsity must be in (0, 1), got {sparsity}")
+        if not isinstance(every, int) or every < 1:
+            raise InvalidParameterError(f"EarlyBirdCallback: every must be an int >= 1, got {every!r}")
+        self.game, self.sparsity, self.every, self.players, self.stop = game, sparsity, every, tuple(players), stop
+        self.bird = EarlyBird(threshold, window)
+        self.step: int | None = None
+        self.masks: dict[int, Masks] | None = None
+        self.checks: list[int] = []
+
+    def current_masks(self) -> dict[int, Masks]:
+        """One-shot magnitude masks at ``sparsity`` of the current weights, per player."""
+        out = {}
+        for i in self.players:
+            player = self.game.players[i]
+            out[i] = magnitude_masks([player.params[k] for k in prunable(player)], self.sparsity)
+        return out
+
+    def __call__(self, state: SolveState) -> bool:
+        if state.step % self.every or self.step is not None:
+            return False
+        masks = self.current_masks()
+        self.checks.append(state.step)
+        if self.bird.update([m for i in self.players for m in masks[i]]):
+            self.step, self.masks = state.step, masks
+            return self.stop
+        return False
 
 
 class LotteryTicket:

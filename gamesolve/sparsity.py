@@ -21,15 +21,18 @@ controls.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .errors import InvalidParameterError, ShapeError
+from .lagrangian import Constraint
 
 __all__ = ["BETA", "GAMMA", "ZETA", "L0Linear", "L0Conv2d", "expected_density", "deterministic_density",
-           "hard_concrete_sample", "prob_nonzero", "deterministic_gate"]
+           "hard_concrete_sample", "prob_nonzero", "deterministic_gate", "gated_layers", "layer_densities",
+           "density_constraint", "check_density"]
 
 BETA, GAMMA, ZETA = 2.0 / 3.0, -0.1, 1.1
 
@@ -150,11 +153,16 @@ class L0Conv2d(_L0Gated):
         return F.conv2d(x, self.gated_weight(z), self._gated_bias(z), self.stride, self.padding)
 
 
-def _gated_layers(model: nn.Module) -> list[_L0Gated]:
-    layers = [m for m in model.modules() if isinstance(m, _L0Gated)]
+def gated_layers(model: nn.Module) -> dict[str, _L0Gated]:
+    """The L0-gated layers of ``model`` by qualified name, in module order."""
+    layers = {name or type(m).__name__: m for name, m in model.named_modules() if isinstance(m, _L0Gated)}
     if not layers:
         raise InvalidParameterError(f"{type(model).__name__} has no L0-gated layers (L0Linear / L0Conv2d)")
     return layers
+
+
+def _gated_layers(model: nn.Module) -> list[_L0Gated]:
+    return list(gated_layers(model).values())
 
 
 def expected_density(model: nn.Module) -> Tensor:
@@ -171,3 +179,64 @@ def deterministic_density(model: nn.Module) -> Tensor:
     kept = sum((deterministic_gate(m.log_alpha) > 0).sum() * m.weights_per_gate for m in layers)
     return kept / sum(m.weight.numel() for m in layers)
 
+
+
+def layer_densities(model: nn.Module, *, deterministic: bool = False) -> Tensor:
+    """Per gated layer (in the order of :func:`gated_layers`), the expected
+    density ``mean_j P(z_j > 0)`` (differentiable) or, with ``deterministic``,
+    the fraction of weights the test-time gates keep."""
+    fn = _L0Gated.deterministic_density if deterministic else _L0Gated.expected_density
+    return torch.stack([fn(m) for m in _gated_layers(model)])
+
+
+def check_density(target: float, what: str = "target density") -> float:
+    """``target`` as a float in [0, 1], else :class:`InvalidParameterError`."""
+    try:
+        value = float(target)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"the {what} must be a number in [0, 1], got {target!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise InvalidParameterError(f"the {what} must lie in [0, 1] (a fraction of weights kept), got {target!r}; "
+                                    "e.g. 0.3 keeps 30% of the gated weights")
+    return value
+
+
+def density_constraint(model: nn.Module, target: float | Sequence[float] | Mapping[str, float], *,
+                       per_layer: bool = False, name: str = "density") -> Constraint:
+    """The controlled-sparsity constraint of Gallego-Posada et al. (2022) on ``model``'s L0 layers:
+
+        model-wise:  E[||z||_0] / #weights - target <= 0             (one multiplier),
+        per layer:   E[||z_l||_0] / #weights_l - target_l <= 0     (one multiplier per gated layer).
+
+    ``target`` is one density in [0, 1] (for ``per_layer``, shared by every
+    layer), or, with ``per_layer``, one per gated layer as a sequence in the
+    order of :func:`gated_layers` or a mapping from layer name. The constraint
+    ignores the batch of a stochastic problem, so it fits any
+    :class:`~gamesolve.ConstrainedProblem` whose primal holds ``model``.
+    """
+    layers = gated_layers(model)
+    if not per_layer:
+        if (isinstance(target, (Mapping, Sequence)) and not isinstance(target, str)) or \
+                (isinstance(target, Tensor) and target.numel() != 1):
+            raise InvalidParameterError(f"a model-wise density constraint takes one target density, got {target!r}; "
+                                        "pass per_layer=True for one target per layer")
+        return Constraint(name, lambda *_: expected_density(model), "<=", check_density(target))
+    names = list(layers)
+    if isinstance(target, Mapping):
+        unknown = sorted(set(target) - set(names))
+        missing = [n for n in names if n not in target]
+        if unknown or missing:
+            raise InvalidParameterError(f"per-layer density targets must name every gated layer {names}; "
+                                        f"unknown {unknown}, missing {missing}")
+        values = [check_density(target[n], f"target density of layer {n!r}") for n in names]
+    elif (isinstance(target, Sequence) and not isinstance(target, str)) or \
+            (isinstance(target, Tensor) and target.dim() > 0):
+        given = list(target)
+        if len(given) != len(names):
+            raise InvalidParameterError(f"got {len(given)} per-layer density targets for {len(names)} gated "
+                                        f"layers {names}")
+        values = [check_density(t, f"target density of layer {n!r}") for n, t in zip(names, given)]
+    else:
+        values = [check_density(target)] * len(names)
+    return Constraint(name, lambda *_: layer_densities(model), "<=", torch.tensor(values, dtype=torch.float64),
+                      shape=len(names))
