@@ -11,10 +11,13 @@ Against each round's ticket, the *random-pruning* baseline: the same
 initial networks with random masks that keep as many weights per tensor
 (:func:`gamesolve.pruning.random_masks_like`), trained the same way.
 Early-bird detection (You et al. 2020) runs during the dense training: every
-``--eb-every`` steps the masks one-shot pruning to the final sparsity would
+``--eb-every`` steps the masks one-shot pruning to ``--eb-sparsity`` (50%) would
 give are compared with the previous ones (normalised Hamming distance) and
-the bird fires once ``--eb-window`` consecutive distances are below 0.1; the
-early-bird ticket (those masks, rewound) is trained too.
+the bird fires once ``--eb-window`` consecutive distances are below ``--eb-threshold``
+(0.1); the
+early-bird ticket (those masks, rewound) is trained too. So is the *one-shot*
+ticket: the trained dense players pruned at once to the final sparsity,
+rewound, to show what the rounds of IMP buy.
 
 Training: alternating Adam-GDA (discriminator first, Adam(1e-3, betas=(0.5,
 0.9)), step size decaying geometrically to 5%), R1 with gamma = 0.1. Quality:
@@ -43,7 +46,8 @@ from typing import Any
 import torch
 
 import gamesolve as gs
-from gamesolve.pruning import EarlyBirdCallback, LotteryTicket, apply_masks, random_masks_like, sparsity
+from gamesolve.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, random_masks_like,
+                               sparsity)
 from gamesolve.zoo import make_game
 
 
@@ -116,9 +120,9 @@ def figure(out: Path, rows: list[dict[str, Any]], bird: EarlyBirdCallback, sampl
     s = [100 * r["sparsity"] for r in imp]
     axes[0].semilogy(s, [max(r["ticket_mmd"], 1e-6) for r in imp], "o-", label="IMP ticket")
     axes[0].semilogy(s[1:], [max(r["random_mmd"], 1e-6) for r in imp[1:]], "s--", label="random pruning")
-    eb = [r for r in rows if r["kind"] == "early-bird"]
-    if eb:
-        axes[0].semilogy([100 * eb[0]["sparsity"]], [max(eb[0]["ticket_mmd"], 1e-6)], "*", ms=12, label="early bird")
+    for kind, marker in (("early-bird", "*"), ("one-shot", "^")):
+        for r in (r for r in rows if r["kind"] == kind):
+            axes[0].semilogy([100 * r["sparsity"]], [max(r["ticket_mmd"], 1e-6)], marker, ms=11, label=kind)
     axes[0].set_xlabel("sparsity of both players (%)")
     axes[0].set_ylabel("MMD^2 to the data (bandwidth 0.1)")
     axes[0].legend(fontsize="small")
@@ -156,6 +160,8 @@ def main() -> None:
     parser.add_argument("--std", type=float, default=0.05, help="std of each Gaussian of the ring")
     parser.add_argument("--eb-every", type=int, default=100, help="steps between early-bird checks")
     parser.add_argument("--eb-window", type=int, default=5)
+    parser.add_argument("--eb-sparsity", type=float, default=0.5, help="sparsity of the early-bird masks")
+    parser.add_argument("--eb-threshold", type=float, default=0.1, help="normalised Hamming distance threshold")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--progress", action="store_true", help="a progress bar per training run")
     args = parser.parse_args()
@@ -167,9 +173,12 @@ def main() -> None:
     data = game.mixture.sample(2000, torch.Generator().manual_seed(123))
     final = 1 - (1 - args.fraction) ** args.rounds
     ticket = LotteryTicket(game, fraction=args.fraction, rewind=args.rewind)
-    bird = EarlyBirdCallback(game, final, every=args.eb_every, window=args.eb_window)
-    print(f"round 0/{args.rounds}: dense (early-bird checks every {args.eb_every} steps at {final:.1%} sparsity)")
+    bird = EarlyBirdCallback(game, args.eb_sparsity, every=args.eb_every, threshold=args.eb_threshold,
+                             window=args.eb_window)
+    print(f"round 0/{args.rounds}: dense (early-bird checks every {args.eb_every} steps at {args.eb_sparsity:.1%} "
+          "sparsity)")
     train(game, args, "dense", [ticket.callback, bird])
+    one_shot = one_shot_masks(game, final)                     # the trained dense players pruned at once
     rows: list[dict[str, Any]] = []
     dense = quality(game, data)
     rows.append({"kind": "round", "round": 0, "target_sparsity": 0.0, "sparsity": 0.0, **{f"ticket_{k}": v
@@ -204,10 +213,18 @@ def main() -> None:
         print(f"early-bird ticket ({total_sparsity(bird.masks):.1%} sparse, drawn at step {bird.step})", flush=True)
         train(early, args, "early-bird ticket")
         eq = quality(early, data)
-        rows.append({"kind": "early-bird", "round": f"step {bird.step}", "target_sparsity": final,
+        rows.append({"kind": "early-bird", "round": f"step {bird.step}", "target_sparsity": args.eb_sparsity,
                      "sparsity": total_sparsity(bird.masks), **{f"ticket_{k}": v for k, v in eq.items()}})
         write_table(out, rows)
         print(f"  early bird: MMD {eq['mmd']:.4g}, modes {eq['modes']}, high quality {eq['high_quality']:.2f}")
+    shot = pruned_copy(args, one_shot)
+    print(f"one-shot ticket ({total_sparsity(one_shot):.1%} sparse, from the trained dense players)", flush=True)
+    train(shot, args, "one-shot ticket")
+    oq = quality(shot, data)
+    rows.append({"kind": "one-shot", "round": "-", "target_sparsity": final, "sparsity": total_sparsity(one_shot),
+                 **{f"ticket_{k}": v for k, v in oq.items()}})
+    write_table(out, rows)
+    print(f"  one-shot: MMD {oq['mmd']:.4g}, modes {oq['modes']}, high quality {oq['high_quality']:.2f}")
     with (out / "early_bird.csv").open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["step", "mask_distance"])

@@ -68,7 +68,8 @@ def digits_split(seed: int = 0, test_size: float = 0.25, dtype: torch.dtype = to
 
 def l0_mlp(sizes: Sequence[int], *, droprate: float = 0.5, structured: bool = False, seed: int = 0,
            device: torch.device | str | None = None) -> nn.Sequential:
-    """``L0Linear`` layers of ``sizes`` (e.g. ``(64, 100, 100, 10)``) with ReLUs between them."""
+    """``L0Linear`` layers of ``sizes`` (e.g. ``(64, 100, 100, 10)``) with ReLUs between them; the
+    weights are drawn on the CPU from ``seed``, the gates' noise from a generator on ``device``."""
     gen = torch.Generator().manual_seed(int(seed))
     layers: list[nn.Module] = []
     with torch.random.fork_rng(devices=[]):
@@ -77,7 +78,13 @@ def l0_mlp(sizes: Sequence[int], *, droprate: float = 0.5, structured: bool = Fa
             layers.append(L0Linear(a, b, structured=structured, droprate=droprate, generator=gen))
             if k < len(sizes) - 2:
                 layers.append(nn.ReLU())
-    return nn.Sequential(*layers).to(device)
+    model = nn.Sequential(*layers).to(device)
+    if device is not None and torch.device(device).type != "cpu":
+        noise = torch.Generator(device=device).manual_seed(int(seed))
+        for layer in model:
+            if isinstance(layer, L0Linear):
+                layer.generator = noise
+    return model
 
 
 @torch.no_grad()

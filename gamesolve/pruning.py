@@ -33,7 +33,7 @@ from .errors import DomainError, InvalidParameterError, ShapeError
 from .solve import SolveState
 
 __all__ = ["prunable", "magnitude_masks", "random_masks_like", "mask_distance", "sparsity", "apply_masks",
-           "EarlyBird", "EarlyBirdCallback", "LotteryTicket"]
+           "one_shot_masks", "EarlyBird", "EarlyBirdCallback", "LotteryTicket"]
 
 Masks = list[Tensor]
 
@@ -118,6 +118,16 @@ def apply_masks(player: Player, masks: Sequence[Tensor]) -> None:
     player.set_domains(domains)
 
 
+def one_shot_masks(game: Game, sparsity: float, players: Sequence[int] = (0, 1)) -> dict[int, Masks]:
+    """One-shot magnitude pruning of each of ``players`` to ``sparsity`` (one global
+    threshold per player over its prunable tensors), by player index."""
+    out = {}
+    for i in players:
+        player = game.players[i]
+        out[i] = magnitude_masks([player.params[k] for k in prunable(player)], sparsity)
+    return out
+
+
 class EarlyBird:
     """Early-bird ticket detection (You et al. 2020): fires once the normalised
     Hamming distance between consecutive masks stays below ``threshold`` over
@@ -174,18 +184,10 @@ class EarlyBirdCallback:
         self.masks: dict[int, Masks] | None = None
         self.checks: list[int] = []
 
-    def current_masks(self) -> dict[int, Masks]:
-        """One-shot magnitude masks at ``sparsity`` of the current weights, per player."""
-        out = {}
-        for i in self.players:
-            player = self.game.players[i]
-            out[i] = magnitude_masks([player.params[k] for k in prunable(player)], self.sparsity)
-        return out
-
     def __call__(self, state: SolveState) -> bool:
         if state.step % self.every or self.step is not None:
             return False
-        masks = self.current_masks()
+        masks = one_shot_masks(self.game, self.sparsity, self.players)
         self.checks.append(state.step)
         if self.bird.update([m for i in self.players for m in masks[i]]):
             self.step, self.masks = state.step, masks

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 import gamesolve as gs
-from gamesolve.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, prunable, random_masks_like,
-                               sparsity)
+from gamesolve.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, prunable,
+                               random_masks_like, sparsity)
 from gamesolve.zoo import make_game
 
 STEPS, LR = 1000, 2e-3
@@ -76,6 +76,8 @@ def test_early_bird_callback_draws_masks_at_the_target_sparsity_and_can_stop_the
     assert bird.checks == [2, 4] and bird.step == 4 and result.steps == 4       # fired at the first comparison
     for i, masks in bird.masks.items():
         assert sparsity(masks) == pytest.approx(0.5, abs=0.05)
+    now = one_shot_masks(game, 0.5)           # the run stopped where the bird fired: same weights, same masks
+    assert all(torch.equal(a, b) for i in (0, 1) for a, b in zip(now[i], bird.masks[i]))
     with pytest.raises(gs.InvalidParameterError, match="sparsity"):
         EarlyBirdCallback(game, 1.0)
     with pytest.raises(gs.ShapeError, match="do not fit"):
