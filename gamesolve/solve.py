@@ -184,7 +184,9 @@ def solve(
     - ``metrics``: names from :data:`gamesolve.analysis.metrics.METRICS` or
       callables ``game -> float``, recorded every ``log_every`` steps next to
       the solver's own metrics; by default the distance to the game's known
-      equilibrium, when there is one.
+      equilibrium, when there is one. Solvers that can skip their own
+      measurements (gradient solvers) do so between recorded steps, so
+      ``tol`` and ``divergence`` are then checked every ``log_every`` steps.
     - ``seed`` resets the game's random stream (and the solver's, if it has one).
     - ``progress``: a progress bar; ``None`` shows it on a terminal for runs of
       100 steps or more.
@@ -288,6 +290,8 @@ def solve(
                 if params:
                     with torch.no_grad():
                         torch._foreach_copy_(buffers[step % 2], [p.detach() for p in params])
+                if hasattr(solver, "measuring"):   # per-step metrics only where they are recorded
+                    solver.measuring = step % log_every == 0
                 try:
                     info = solver.step() or {}
                 except NonFiniteError as err:
@@ -323,6 +327,8 @@ def solve(
                 if ckpt_path is not None and checkpoint_every and step % checkpoint_every == 0 and all_finite(params):
                     _save_checkpoint(ckpt_path, step, game, solver, trajectory)
     finally:
+        if hasattr(solver, "measuring"):
+            solver.measuring = True
         bar.update(step, last, force=True)
         bar.close()
     if error is None and step > first and params and not all_finite(params):

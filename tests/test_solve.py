@@ -174,3 +174,26 @@ def test_module_player_strategies_are_lists():
     res = gs.solve(game, "ogda", lr=0.01, steps=3, progress=False)
     assert isinstance(res.strategies[0], list) and len(res.strategies[0]) == 4
     assert res.strategies[0][0].shape == (16, 2)
+
+
+def test_recording_every_k_steps_changes_nothing_but_the_record():
+    runs = {}
+    for every in (1, 10):
+        game = bilinear.make()
+        runs[every] = (gs.solve(game, "ogda", lr=0.3, steps=400, log_every=every, progress=False), game)
+    (full, g1), (sparse, g10) = runs[1], runs[10]
+    assert all(torch.equal(a, b) for a, b in zip(g1.parameters(), g10.parameters()))
+    assert np.array_equal(sparse.trajectory["grad_norm"][:-1], full.trajectory["grad_norm"][:-1][::10])
+    # tol is checked where the run measures: the sparse run stops at the first multiple of 10 past the full run
+    a = gs.solve(bilinear.make(), "ogda", lr=0.3, steps=5000, tol=1e-6, progress=False)
+    b = gs.solve(bilinear.make(), "ogda", lr=0.3, steps=5000, tol=1e-6, log_every=10, progress=False)
+    assert a.converged and b.converged
+    assert b.steps >= a.steps and b.steps - a.steps < 10 and (b.steps - 1) % 10 == 0
+
+
+def test_a_nan_gradient_between_recorded_steps_still_keeps_the_last_finite_iterate():
+    x, y = gs.Player("x", [2.0]), gs.Player("y", [1.0])
+    game = gs.ZeroSumGame(lambda x, y: (torch.sqrt(x - 1) * y).sum(), x, y)
+    res = gs.solve(game, "gda", lr=0.3, steps=100, log_every=7, progress=False, on_nonfinite="report")
+    assert isinstance(res.error, gs.NonFiniteError)
+    assert all(torch.isfinite(p).all() for p in game.parameters()) and float(x.params[0].detach()) > 0.0

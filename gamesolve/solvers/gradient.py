@@ -156,7 +156,12 @@ class GradientSolver:
     ``grad_norm`` = ||F(theta_t)||, ``residual`` = ||theta_t - P(theta_t - F(theta_t))||
     (the projected-gradient / natural residual, equal to ``grad_norm`` on
     unconstrained domains; ``gs.solve`` compares it with ``tol``) and each
-    player's loss as ``loss_<name>``.
+    player's loss as ``loss_<name>``. These norms also guard every update
+    against NaN/inf gradients. With ``measuring = False`` (``gs.solve`` sets
+    it on the steps it does not record, ``log_every > 1``) a step skips them,
+    returns no metrics and checks only the losses; a NaN gradient then shows
+    as a NaN loss one step later, where ``gs.solve`` restores the last finite
+    iterate as usual.
     """
 
     requires = frozenset({"gradients"})
@@ -169,10 +174,15 @@ class GradientSolver:
         self.iteration = 0
         self._params = [p.params for p in game.players]
         self._constrained = [p.constrained for p in game.players]
+        self.measuring = True
 
     # -- helpers ----------------------------------------------------------
     def _metrics(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> dict[str, float]:
         """Gradient norm, residual and losses with one fused reduction and one host sync."""
+        if not self.measuring:
+            if not math.isfinite(float(losses[0]) + float(losses[1])):   # inf - inf is NaN: caught too
+                self._check_finite(losses, grads)
+            return {}
         blocks = [list(grads[0]), list(grads[1])]
         for i, player in enumerate(self.game.players):
             if self._constrained[i]:
