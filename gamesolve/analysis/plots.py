@@ -19,7 +19,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from .trajectory import Trajectory  # noqa: E402
 
-__all__ = ["convergence_plot", "phase_portrait", "stability_region_plot", "spectrum_plot", "samples_plot", "image_grid"]
+__all__ = ["convergence_plot", "phase_portrait", "stability_region_plot", "spectrum_plot", "samples_plot", "image_grid",
+           "mixture_samples_plot"]
 
 
 def convergence_plot(trajectories: Mapping[str, Trajectory], metric: str, *, ax: Axes | None = None,
@@ -195,6 +196,38 @@ def image_grid(images: np.ndarray, *, shape: tuple[int, int] = (8, 8), ncols: in
         fig = ax.figure
     ax.imshow(canvas, cmap="gray_r", vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def mixture_samples_plot(samples: np.ndarray, which: np.ndarray, *, centers: np.ndarray | None = None,
+                         ax: Axes | None = None, title: str | None = None, lim: float | None = None) -> Figure:
+    """A scatter of 2-D samples of a mixed generator coloured by the pure
+    generator that drew each one (``which``, as returned by
+    :meth:`gamesolve.MixedExtension.generate`), over mixture ``centers``
+    (crosses), on equal axes; the legend gives each generator's share."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4, 4))
+    else:
+        fig = ax.figure
+    pts, which = np.asarray(samples, dtype=float), np.asarray(which)
+    generators, counts = np.unique(which, return_counts=True)
+    colours = plt.get_cmap("tab20")
+    for k, (g, n) in enumerate(sorted(zip(generators, counts), key=lambda item: -item[1])):
+        mine = pts[which == g]
+        ax.scatter(mine[:, 0], mine[:, 1], s=2, color=colours(k % 20), alpha=0.7, rasterized=True,
+                   label=f"G{g}: {n / len(which):.0%}")
+    if centers is not None:
+        c = np.asarray(centers, dtype=float)
+        ax.scatter(c[:, 0], c[:, 1], marker="x", c="k", s=30, linewidths=1)
+    if lim is not None:
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    if len(generators) <= 12:
+        ax.legend(fontsize="xx-small", markerscale=3, loc="upper right", framealpha=0.6)
     if title:
         ax.set_title(title, fontsize="small")
     fig.tight_layout()

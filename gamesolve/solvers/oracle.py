@@ -40,7 +40,7 @@ __all__ = ["GradientOracle", "payoff_against", "exact_best_response", "projected
 Oracle = Callable[..., tuple[Any, float]]
 MetaSolver = Union[str, Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]
 
-WARM_STARTS = ("best", "random", "mixture")
+WARM_STARTS = ("best", "random", "mixture", "sample")
 
 
 def exact_best_response(ext: MixedExtension, player: int, opponent_mixture: Sequence[float] | np.ndarray,
@@ -86,6 +86,9 @@ class GradientOracle:
     - ``warm_start="best"``: the pool member with the highest payoff against ``sigma``;
     - ``"mixture"``: the member with the largest weight in the player's own mixture
       (the best one if no own mixture is given);
+    - ``"sample"``: a member drawn from the player's own mixture (the best one if
+      no own mixture is given), so that successive calls refine every member
+      of the support, each as often as its weight says;
     - ``"random"``: a fresh initialisation, ``init(player, torch_generator)``
       (default for ``nn.Module`` players: ``reset_parameters()`` of every submodule);
 
@@ -95,6 +98,12 @@ class GradientOracle:
     by ``(seed, c, k)``, never from the common random numbers, so results do
     not depend on ``parallel=True``, which runs the restarts in threads, each
     on a replica of the base game (:meth:`MixedExtension.replica`).
+
+    For budget comparisons the oracle counts, over all its calls,
+    ``optimizer_steps`` (``steps * restarts`` per call) and
+    ``gradient_passes``, the differentiated loss evaluations (one per
+    opponent in the mixture's support and step); scoring the candidates
+    (forward passes only) is counted by the extension's ``evaluations``.
     """
 
     def __init__(self, steps: int = 100, restarts: int = 1, *, lr: float = 1e-3,
@@ -110,6 +119,7 @@ class GradientOracle:
         self.steps, self.restarts, self.warm_start, self.init = steps, restarts, warm_start, init
         self.optimizer = optimizer if optimizer is not None else (lambda p: torch.optim.Adam(p, lr=lr))
         self.seed, self.parallel, self.calls = int(seed), bool(parallel), 0
+        self.optimizer_steps = self.gradient_passes = 0
 
     def __call__(self, ext: MixedExtension, player: int, opponent_mixture: Sequence[float] | np.ndarray,
                  own_mixture: Sequence[float] | np.ndarray | None = None) -> tuple[Snapshot, float]:
@@ -118,8 +128,9 @@ class GradientOracle:
 
         def restart(k: int, where: MixedExtension) -> tuple[Snapshot, float]:
             seed = int(np.random.SeedSequence([self.seed, call, k]).generate_state(1)[0])
-            start = self._start(where, player, sigma, own_mixture, self.warm_start if k == 0 else "random")
-            candidate = self._descend(where, player, sigma, start, torch.Generator().manual_seed(seed))
+            gen = torch.Generator().manual_seed(seed)
+            start = self._start(where, player, sigma, own_mixture, self.warm_start if k == 0 else "random", gen)
+            candidate = self._descend(where, player, sigma, start, gen)
             return candidate, payoff_against(where, player, candidate, sigma)
 
         if self.parallel and self.restarts > 1:
@@ -128,15 +139,20 @@ class GradientOracle:
                                       [ext] + [ext.replica() for _ in range(self.restarts - 1)]))
         else:
             found = [restart(k, ext) for k in range(self.restarts)]
+        self.optimizer_steps += self.steps * self.restarts
+        self.gradient_passes += self.steps * self.restarts * int(np.count_nonzero(sigma))
         return max(found, key=lambda item: item[1])   # the first of equally good ones
 
     def _start(self, ext: MixedExtension, player: int, sigma: np.ndarray,
-               own_mixture: Sequence[float] | np.ndarray | None, how: str) -> Snapshot | None:
+               own_mixture: Sequence[float] | np.ndarray | None, how: str, gen: torch.Generator) -> Snapshot | None:
         """The starting pure strategy, or ``None`` for a fresh initialisation."""
         if how == "random":
             return None
-        if how == "mixture" and own_mixture is not None:
-            return ext.pools[player][int(np.argmax(ext.check_mixture(player, own_mixture)))]
+        if how in ("mixture", "sample") and own_mixture is not None:
+            weights = ext.check_mixture(player, own_mixture)
+            index = np.argmax(weights) if how == "mixture" else torch.multinomial(torch.as_tensor(weights), 1,
+                                                                                  generator=gen)
+            return ext.pools[player][int(index)]
         M = ext.payoffs[player]
         against = M @ sigma if player == 0 else sigma @ M
         return ext.pools[player][int(np.argmax(against))]
@@ -154,7 +170,7 @@ class GradientOracle:
         else:
             raise InvalidParameterError(
                 f"GradientOracle: a random start for the tensor player {me.name!r} needs init=(player, generator) "
-                "-> None; or use restarts=1 with warm_start='best' or 'mixture'")
+                "-> None; or use restarts=1 with warm_start='best', 'mixture' or 'sample'")
         me.project_()
 
     def _descend(self, ext: MixedExtension, player: int, sigma: np.ndarray, start: Snapshot | None,
@@ -187,10 +203,11 @@ class GradientOracle:
             return [p.detach().clone() for p in me.params]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"calls": self.calls}
+        return {"calls": self.calls, "optimizer_steps": self.optimizer_steps, "gradient_passes": self.gradient_passes}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.calls = int(state["calls"])
+        self.optimizer_steps, self.gradient_passes = int(state["optimizer_steps"]), int(state["gradient_passes"])
 
 
 # --------------------------------------------------------------------------
@@ -439,8 +456,10 @@ class DoubleOracle(ParallelNashMemory):
         super().__init__(best_response, meta_solver, epsilon, max_iterations, parallel=parallel)
 
 
-def _pnm(game: Any, oracle_steps: int = 100, oracle_lr: float = 1e-3, restarts: int = 1, **params: Any) -> Any:
-    oracle = None if isinstance(game, MatrixGame) else GradientOracle(oracle_steps, restarts, lr=oracle_lr)
+def _pnm(game: Any, oracle_steps: int = 100, oracle_lr: float = 1e-3, restarts: int = 1, warm_start: str = "best",
+         **params: Any) -> Any:
+    oracle = None if isinstance(game, MatrixGame) else GradientOracle(oracle_steps, restarts, lr=oracle_lr,
+                                                                      warm_start=warm_start)
     return ParallelNashMemory(oracle, **params).bind(game)
 
 
