@@ -61,6 +61,7 @@ class Domain:
     bounded: bool = False
 
     def project(self, t: Tensor) -> Tensor:
+        """``argmin_{s in D} ||s - t||_2``, the Euclidean projection of ``t`` onto the domain."""
         raise NotImplementedError
 
     def project_(self, t: Tensor) -> None:
@@ -74,6 +75,7 @@ class Domain:
         return bool((self.project(t) - t).abs().max() <= atol) if t.numel() else True
 
     def lmo(self, g: Tensor) -> Tensor:
+        """A minimiser of ``<g, s>`` over the domain (bounded domains only)."""
         raise DomainError(
             f"{self!r} is unbounded: a linear function has no minimiser on it; "
             "use a bounded domain (Box or Simplex) for duality gaps"
@@ -538,10 +540,12 @@ class Game:
         return self.players[0].strategy(), self.players[1].strategy()
 
     def set_strategies(self, strategies: Sequence[Any]) -> None:
+        """Copy one strategy per player (as from :meth:`strategies`) into the players."""
         for player, s in zip(self.players, strategies):
             player.load_strategy(s)
 
     def project_(self) -> None:
+        """Project both players onto their domains, in place."""
         for p in self.players:
             p.project_()
 
@@ -550,6 +554,7 @@ class Game:
         return [p.detach().clone() for p in self.parameters()]
 
     def restore(self, snapshot: Sequence[Tensor]) -> None:
+        """Copy a :meth:`snapshot` back into the strategy tensors."""
         with torch.no_grad():
             torch._foreach_copy_(self.parameters(), list(snapshot))
 
@@ -566,6 +571,7 @@ class Game:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore strategies and random state saved by :meth:`state_dict`."""
         for player, tensors in zip(self.players, state["strategies"]):
             player.load_strategy(tensors)
         if state.get("generator") is not None and self.generator is not None:

@@ -36,6 +36,7 @@ class Trajectory:
         self._points: list[np.ndarray] = []
 
     def append(self, step: int, metrics: Mapping[str, float], point: np.ndarray | None = None) -> None:
+        """Record the metrics (and optionally the flattened strategies) of one step."""
         n = len(self._steps)
         for key, value in metrics.items():
             if key not in self._data:
@@ -64,6 +65,7 @@ class Trajectory:
         return iter(self._data)
 
     def keys(self) -> list[str]:
+        """The recorded metric names."""
         return list(self._data)
 
     @property
@@ -81,6 +83,7 @@ class Trajectory:
         return float(finite[-1]) if finite.size else math.nan
 
     def as_dict(self) -> dict[str, np.ndarray]:
+        """``{'step': steps, metric: values, ...}`` as numpy arrays (e.g. for pandas)."""
         return {"step": self.steps, **{k: self[k] for k in self._data}}
 
     def to_csv(self, path: str | Path) -> Path:
@@ -95,6 +98,7 @@ class Trajectory:
         return path
 
     def state_dict(self) -> dict[str, Any]:
+        """Everything needed to rebuild the trajectory (checkpoints)."""
         return {"steps": list(self._steps), "data": {k: list(v) for k, v in self._data.items()},
                 "points": [p.copy() for p in self._points]}
 

@@ -224,9 +224,11 @@ class GradientSolver:
 
     # -- protocol -----------------------------------------------------------
     def step(self) -> dict[str, float]:
+        """One iteration; returns the metrics of the iterate it started from."""
         raise NotImplementedError
 
     def strategies(self) -> tuple[Any, Any]:
+        """The players' current strategies (detached copies)."""
         return self.game.strategies()
 
     def _extra_state(self) -> dict[str, Any]:
@@ -241,6 +243,7 @@ class GradientSolver:
         return {"iteration": self.iteration, "rules": [r.state_dict() for r in self.rules], **self._extra_state()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved (the strategies live in the game)."""
         self.iteration = int(state["iteration"])
         for rule, s in zip(self.rules, state["rules"]):
             rule.load_state_dict(s)
