@@ -39,10 +39,10 @@ SPEC = GameSpec(
     params={"mixture": "ring", "width": 64, "depth": 2, "latent_dim": 2, "batch_size": 256, "loss": "minimax",
             "gamma": 0.3, "payoff_samples": 1, "seed": 0},
     equilibrium="generator mixture = the data, constant discriminator; value 2 log 2 (generator's payoff)",
-    solver_params={"pnm": {"oracle_steps": 20, "oracle_lr": 2e-3, "warm_start": "sample", "meta_solver": "lp",
-                           "epsilon": 1e-3}},
-    steps=50,
-    tol=1e-3,
+    solver_params={"pnm": {"oracle_steps": 10, "oracle_lr": 2e-3, "warm_start": "sample", "meta_solver": "lp",
+                           "epsilon": 1e-4}},
+    steps=100,
+    tol=1e-4,
     standard=False,
 )
 

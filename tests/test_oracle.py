@@ -134,7 +134,7 @@ def test_the_guide_snippets_run():
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "gangs.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     ns: dict = {}
     exec(compile(blocks[0], "gangs.md[0]", "exec"), ns)
     ext, sigma = ns["ext"], ns["sigma_G"]
@@ -142,3 +142,6 @@ def test_the_guide_snippets_run():
     assert set(np.unique(ns["which"])) <= set(np.flatnonzero(sigma > 0))
     exec(compile(blocks[1], "gangs.md[1]", "exec"), ns)
     assert ns["result"].converged and ns["result"].trajectory.last("evaluations") / ns["game"].A.size < 0.05
+    exec(compile(blocks[2], "gangs.md[2]", "exec"), ns)
+    assert ns["samples"].shape == (2500, 2) and len(np.unique(ns["which"])) >= 2
+    assert 0 <= ns["coverage"]["modes"] <= 8 and len(ns["fig"].axes[0].collections) >= 2
