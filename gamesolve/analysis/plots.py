@@ -28,18 +28,24 @@ def convergence_plot(trajectories: Mapping[str, Trajectory], metric: str, *, ax:
     """One curve of ``metric`` against step per labelled trajectory, on one axis.
 
     Trajectories lacking ``metric`` are left out; non-positive values are
-    dropped on a log axis.
+    dropped on a log axis; a one-point trajectory (a one-shot solver) is a
+    marker. Beyond ten curves colours repeat with other line styles and the
+    legend moves beside the axis.
     """
+    shown = {label: traj for label, traj in trajectories.items() if metric in traj}
+    many = len(shown) > 10
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = plt.subplots(figsize=(8.5 if many else 6, 4.5 if many else 4))
     else:
         fig = ax.figure
-    for label, traj in trajectories.items():
-        if metric not in traj:
-            continue
+    colours = plt.get_cmap("tab10").colors
+    for k, (label, traj) in enumerate(shown.items()):
         steps, values = traj.steps, traj[metric]
         keep = np.isfinite(values) & ((values > 0) if logy else True)
-        ax.plot(steps[keep], values[keep], label=label, lw=1.5)
+        style = {"color": colours[k % 10], "linestyle": ("-", "--", ":", "-.")[(k // 10) % 4]}
+        if keep.sum() == 1:
+            style.update(marker="o", linestyle="none")
+        ax.plot(steps[keep], values[keep], label=label, lw=1.5, **style)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel("step")
@@ -47,7 +53,10 @@ def convergence_plot(trajectories: Mapping[str, Trajectory], metric: str, *, ax:
     if title:
         ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
+        if many:
+            ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1 + len(shown) // 18)
+        else:
+            ax.legend(fontsize="small")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return fig
