@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import gamesolve as gs
+from _tables import format_cell, write_table
 from gamesolve.sparsity import deterministic_density, expected_density, layer_densities
 from gamesolve.zoo import make_game
 from games.sparse_mlp_digits import accuracy, digits_split, solver
@@ -92,10 +93,6 @@ def run(target: Any, per_layer: bool, steps: int, seed: int, progress: bool | No
     return row, result.trajectory
 
 
-def fmt(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="controlled-sparsity", help="output folder (default ./controlled-sparsity)")
@@ -123,16 +120,9 @@ def main() -> None:
         row["dense accuracy"] = dense
         rows.append(row)
         trajectories[f"{row['constraint']} {row['target']}"] = traj
-        print("  " + "  ".join(f"{k}={fmt(v)}" for k, v in row.items()), flush=True)
+        print("  " + "  ".join(f"{k}={format_cell(v)}" for k, v in row.items()), flush=True)
 
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    with (out / "table.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(rows)
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(fmt(r.get(k, "")) for k in keys) + " |" for r in rows]
-    (out / "table.md").write_text("\n".join(lines) + "\n")
+    write_table(rows, out / "table.csv")
     with (out / "trajectories.csv").open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["run", "step", "metric", "value"])

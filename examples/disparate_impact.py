@@ -30,28 +30,14 @@ import copy
 import csv
 import time
 from pathlib import Path
-from typing import Any
 
 import torch
 
 import gamesolve as gs
+from _tables import format_cell, write_table
 from gamesolve.fairness import disparities, group_accuracy
 from gamesolve.zoo import make_game
 from games.disparate_impact import logits, solver, train
-
-
-def write(out: Path, name: str, rows: list[dict[str, Any]]) -> None:
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    with (out / f"{name}.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(rows)
-
-    def fmt(v: Any) -> str:
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(fmt(r.get(k, "")) for k in keys) + " |" for r in rows]
-    (out / f"{name}.md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -106,15 +92,15 @@ def main() -> None:
                      "psi unconstrained": float(psi_free[g]), "psi constrained": float(psi_con[g]),
                      "eps": args.eps, "holds (<= eps + 0.01)": bool(psi_con[g] <= args.eps + 0.01),
                      "multiplier": float(lam[g].detach())})
-    write(out, "groups", rows)
+    write_table(rows, out / "groups.csv")
     summary = [{"model": name, "test accuracy": overall[name],
                 "max psi": float(psi.max()) if psi is not None else "",
                 "groups with psi > eps": int((psi > args.eps).sum()) if psi is not None else "",
                 "groups with psi > eps + 0.01": int((psi > args.eps + 0.01).sum()) if psi is not None else ""}
                for name, psi in (("dense", None), ("unconstrained", psi_free), ("constrained", psi_con))]
-    write(out, "summary", summary)
+    write_table(summary, out / "summary.csv")
     for r in summary:
-        print("  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+        print("  " + "  ".join(f"{k}={format_cell(v)}" for k, v in r.items()))
 
     from gamesolve.analysis.plots import plt
 

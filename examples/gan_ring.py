@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
 import torch
 
 import gamesolve as gs
+from _tables import markdown_table
 from gamesolve.zoo import make_game
 
 SOLVERS = {
@@ -112,12 +112,10 @@ def main() -> None:
                "first >= 7 modes and >= 80% high quality": first}
     gs.SaveSamples(out / "samples", every=1, n=2500, centers=mixture.centers, reference=data,
                    lim=1.5).save(game, result.steps)
-    lines = ["# 8-Gaussian ring", "", "| quantity | value |", "|---|---|"]
-    lines += [f"| {k} | {v:.4g} |" if isinstance(v, float) and math.isfinite(v) else f"| {k} | {v} |"
-              for k, v in summary.items()]
-    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    text = markdown_table([{"quantity": k, "value": v} for k, v in summary.items()], title="# 8-Gaussian ring")
+    (out / "summary.md").write_text(text)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print("\n".join(lines))
+    print(text, end="")
     print(f"outputs in {out.resolve()}")
 
 

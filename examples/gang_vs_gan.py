@@ -51,7 +51,6 @@ settings is not run again, so an interrupted script continues where it stopped.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from pathlib import Path
@@ -61,6 +60,7 @@ import numpy as np
 import torch
 
 import gamesolve as gs
+from _tables import write_table
 from gamesolve.zoo import make_game
 
 METHODS = ("PNM", "GAN, same steps", "GAN, same passes")
@@ -172,15 +172,7 @@ def summarise(rows: list[dict[str, Any]], out: Path) -> str:
             table.append(entry)
     if not table:
         return ""
-    with (out / "table.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(table[0]))
-        writer.writeheader()
-        writer.writerows(table)
-    lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
-    lines += ["| " + " | ".join(str(v) for v in entry.values()) + " |" for entry in table]
-    text = "\n".join(lines) + "\n"
-    (out / "table.md").write_text(text)
-    return text
+    return write_table(table, out / "table.csv")
 
 
 def figure(out: Path, mixtures: list[str], seed: int) -> None:

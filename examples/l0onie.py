@@ -32,6 +32,7 @@ from typing import Any
 import torch
 
 import gamesolve as gs
+from _tables import format_cell, write_table
 from gamesolve.compression import bits_per_pixel, psnr
 from gamesolve.sparsity import deterministic_gate
 from gamesolve.zoo import make_game
@@ -85,20 +86,11 @@ def main() -> None:
             row["target bpp"] = "none"
         rows.append(row)
         trajectories[label], images[label] = traj, image
-        print(f"{label:>14}: " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                           for k, v in row.items()), flush=True)
+        print(f"{label:>14}: " + "  ".join(f"{k}={format_cell(v)}" for k, v in row.items()), flush=True)
     h, w = game.shape
 
-    keys = list(rows[0])
-    with (out / "table.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(rows)
-    lines = [f"image {args.image} at {h}x{w} = {h * w} pixels, SIREN hidden {args.hidden}, {args.steps} steps", "",
-             "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(f"{r[k]:.4g}" if isinstance(r[k], float) else str(r[k]) for k in keys) + " |"
-              for r in rows]
-    (out / "table.md").write_text("\n".join(lines) + "\n")
+    write_table(rows, out / "table.csv",
+                title=f"image {args.image} at {h}x{w} = {h * w} pixels, SIREN hidden {args.hidden}, {args.steps} steps")
     with (out / "trajectories.csv").open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["run", "step", "expected_bpp", "lambda", "mse"])

@@ -46,6 +46,7 @@ from typing import Any
 import torch
 
 import gamesolve as gs
+from _tables import write_table
 from gamesolve.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, random_masks_like,
                                sparsity)
 from gamesolve.zoo import make_game
@@ -97,18 +98,9 @@ def pruned_copy(args: argparse.Namespace, masks: dict[int, list[torch.Tensor]]) 
     return game
 
 
-def write_table(out: Path, rows: list[dict[str, Any]]) -> None:
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    with (out / "rounds.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(rows)
-
-    def fmt(v: Any) -> str:
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(fmt(r.get(k, "")) for k in keys) + " |" for r in rows]
-    (out / "table.md").write_text("\n".join(lines) + "\n")
+def write_rounds(out: Path, rows: list[dict[str, Any]]) -> None:
+    """``rounds.csv`` and ``table.md``, rewritten after every run so that an interrupted run keeps its rounds."""
+    write_table(rows, out / "rounds.csv", markdown=out / "table.md")
 
 
 def figure(out: Path, rows: list[dict[str, Any]], bird: EarlyBirdCallback, samples: dict[str, torch.Tensor],
@@ -184,7 +176,7 @@ def main() -> None:
     rows.append({"kind": "round", "round": 0, "target_sparsity": 0.0, "sparsity": 0.0, **{f"ticket_{k}": v
                  for k, v in dense.items()}, "random_mmd": math.nan, "random_modes": "", "random_high_quality": ""})
     samples = {"dense": game.sample(2000, seed=7)}
-    write_table(out, rows)
+    write_rounds(out, rows)
     print(f"  dense: MMD {dense['mmd']:.4g}, modes {dense['modes']}, high quality {dense['high_quality']:.2f}; "
           f"early bird {'at step ' + str(bird.step) if bird.step is not None else 'not found'}", flush=True)
 
@@ -201,7 +193,7 @@ def main() -> None:
         rq = quality(baseline, data)
         rows.append({"kind": "round", "round": r, "target_sparsity": target, "sparsity": achieved,
                      **{f"ticket_{k}": v for k, v in tq.items()}, **{f"random_{k}": v for k, v in rq.items()}})
-        write_table(out, rows)
+        write_rounds(out, rows)
         print(f"  ticket: MMD {tq['mmd']:.4g}, modes {tq['modes']}, high quality {tq['high_quality']:.2f} | "
               f"random: MMD {rq['mmd']:.4g}, modes {rq['modes']}, high quality {rq['high_quality']:.2f}", flush=True)
         if r == args.rounds:
@@ -215,7 +207,7 @@ def main() -> None:
         eq = quality(early, data)
         rows.append({"kind": "early-bird", "round": f"step {bird.step}", "target_sparsity": args.eb_sparsity,
                      "sparsity": total_sparsity(bird.masks), **{f"ticket_{k}": v for k, v in eq.items()}})
-        write_table(out, rows)
+        write_rounds(out, rows)
         print(f"  early bird: MMD {eq['mmd']:.4g}, modes {eq['modes']}, high quality {eq['high_quality']:.2f}")
     shot = pruned_copy(args, one_shot)
     print(f"one-shot ticket ({total_sparsity(one_shot):.1%} sparse, from the trained dense players)", flush=True)
@@ -223,7 +215,7 @@ def main() -> None:
     oq = quality(shot, data)
     rows.append({"kind": "one-shot", "round": "-", "target_sparsity": final, "sparsity": total_sparsity(one_shot),
                  **{f"ticket_{k}": v for k, v in oq.items()}})
-    write_table(out, rows)
+    write_rounds(out, rows)
     print(f"  one-shot: MMD {oq['mmd']:.4g}, modes {oq['modes']}, high quality {oq['high_quality']:.2f}")
     with (out / "early_bird.csv").open("w", newline="") as fh:
         writer = csv.writer(fh)

@@ -24,8 +24,6 @@ settling time, overshoot, oscillation count) and one CSV trajectory per run.
 from __future__ import annotations
 
 import argparse
-import csv
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +31,7 @@ import numpy as np
 import torch
 
 import gamesolve as gs
+from _tables import format_cell, write_table
 from gamesolve.analysis.trajectory import oscillation_count, overshoot, settling_time
 from gamesolve.zoo import make_game
 
@@ -88,12 +87,6 @@ def summarise(problem: str, method: str, result: gs.Result) -> dict[str, object]
     return row
 
 
-def fmt(v: object) -> str:
-    if isinstance(v, float):
-        return "not settled" if math.isinf(v) else f"{v:.3g}"
-    return str(v)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="nupi-vs-ga", help="output folder (default ./nupi-vs-ga)")
@@ -118,7 +111,7 @@ def main() -> None:
             result.trajectory.to_csv(out / "runs" / f"{problem}-{method.replace(' ', '_')}.csv")
             row = summarise(problem, method, result)
             rows.append(row)
-            print(f"{problem:<16} {method:<14} " + "  ".join(f"{k}={fmt(v)}" for k, v in row.items()
+            print(f"{problem:<16} {method:<14} " + "  ".join(f"{k}={format_cell(v)}" for k, v in row.items()
                                                             if k not in ("problem", "method")), flush=True)
             traj = result.trajectory
             if problem == "oscillating-toy":
@@ -138,14 +131,7 @@ def main() -> None:
     fig.tight_layout()
     fig.savefig(out / "multipliers.png", dpi=120)
 
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    with (out / "table.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(rows)
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(fmt(r.get(k, "")) for k in keys) + " |" for r in rows]
-    (out / "table.md").write_text("\n".join(lines) + "\n")
+    write_table(rows, out / "table.csv")
     print(f"\nwritten: {out / 'multipliers.png'}, {out / 'table.csv'}, {out / 'table.md'}, {out / 'runs'}/")
 
 

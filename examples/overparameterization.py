@@ -43,6 +43,7 @@ import scipy.optimize  # noqa: E402
 import torch  # noqa: E402
 
 import gamesolve as gs  # noqa: E402
+from _tables import write_table  # noqa: E402
 from gamesolve.zoo import make_game  # noqa: E402
 
 from games import overparam_gan as op  # noqa: E402  (the zoo ships with gamesolve)
@@ -129,8 +130,8 @@ def theory(args: argparse.Namespace, out: Path) -> None:
                      "steps_to_tol (median [min, max])":
                          f"{int(np.median(reached))} [{min(reached)}, {max(reached)}]" if reached else "—",
                      "final_residual (max)": f"{max(t.last('residual_norm') for t in trajs):.2e}"})
-    write_table(rows, out / "theory", f"GDA on the overparameterised GAN (m = 8, tol {args.tol:g}, "
-                                       f"lr {args.lr:g}, {args.steps} steps max)")
+    print(write_table(rows, out / "theory.csv", title=f"# GDA on the overparameterised GAN (m = 8, tol {args.tol:g}, "
+                                                      f"lr {args.lr:g}, {args.steps} steps max)"), end="")
 
     for metric, title, logy in (("residual_norm", "residual ||xbar - mean_i G(z_i)||", True),
                                 ("sigma_min", "sigma_min of the generator Jacobian", False)):
@@ -197,8 +198,8 @@ def ring(args: argparse.Namespace, out: Path) -> None:
                      "modes (per seed)": " ".join(str(r["modes"]) for r in rs),
                      "high quality": f"{100 * np.mean([r['high_quality'] for r in rs]):.1f}%",
                      "MMD^2 (mean)": f"{np.mean([r['mmd'] for r in rs]):.2e}"})
-    write_table(rows, out / "ring", f"MLP GAN on the 8-Gaussian ring, 3 hidden layers, {args.ring_steps} steps of "
-                                    "alternating Adam-GDA with R1")
+    print(write_table(rows, out / "ring.csv", title=f"# MLP GAN on the 8-Gaussian ring, 3 hidden layers, "
+                                                    f"{args.ring_steps} steps of alternating Adam-GDA with R1"), end="")
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
     panels = (("modes", "modes covered (of 8)"), ("high_quality", "fraction of high-quality samples"),
               ("mmd", "MMD^2 to the data (unbiased)"))
@@ -215,17 +216,6 @@ def ring(args: argparse.Namespace, out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "ring_width.png", dpi=120)
     plt.close(fig)
-
-
-def write_table(rows: list[dict], stem: Path, title: str) -> None:
-    with stem.with_suffix(".csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    lines = [f"# {title}", "", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(str(v) for v in r.values()) + " |" for r in rows]
-    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
 
 
 def main() -> None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
-
 import gamesolve as gs
 from gamesolve.compression import L0Siren, image_coordinates, rate_constraint, sample_image
 from gamesolve.zoo import GameSpec
+
+from ._sparse import gated_solver
 
 SPEC = GameSpec(
     name="l0onie",
@@ -38,12 +38,7 @@ def solver(game: gs.LagrangianGame, lr: float = 5e-4, gate_lr: float = 0.01, dua
     """Adam on the SIREN weights (``lr``) and gates (``gate_lr``), nuPI on the multiplier; pair it
     with :class:`~gamesolve.DualRestart`. The multiplier is in MSE per bit-per-pixel, hence the
     small dual step."""
-    named = list(game.players[0].module.named_parameters())
-    gates = [p for name, p in named if name.endswith("log_alpha")]
-    weights = [p for name, p in named if not name.endswith("log_alpha")]
-    return gs.GDA(game, optimizers=(
-        lambda p: torch.optim.Adam([{"params": weights}, {"params": gates, "lr": gate_lr}], lr=lr),
-        lambda p: gs.NuPI(p, lr=dual_lr, kp=kp, init="zeros")))
+    return gated_solver(game, lr=lr, gate_lr=gate_lr, dual_lr=dual_lr, kp=kp)
 
 
 def make(image: str = "china.jpg", height: int = 32, target_bpp: float = 4.0, hidden: Sequence[int] = (48, 48),

@@ -29,6 +29,8 @@ import gamesolve as gs
 from gamesolve.sparsity import L0Linear, check_density, density_constraint
 from gamesolve.zoo import GameSpec
 
+from ._sparse import gated_solver
+
 SPEC = GameSpec(
     name="sparse-mlp-digits",
     family="lagrangian",
@@ -103,12 +105,7 @@ def solver(game: gs.LagrangianGame, lr: float = 1e-3, gate_lr: float = 0.05, dua
     """The recipe that meets the targets: Adam on the weights (``lr``) and on the gates'
     ``log_alpha`` (``gate_lr``), nuPI on the multipliers; pair it with
     :class:`~gamesolve.restarts.DualRestart` (see ``examples/controlled_sparsity.py``)."""
-    named = list(game.players[0].module.named_parameters())
-    gates = [p for name, p in named if name.endswith("log_alpha")]
-    weights = [p for name, p in named if not name.endswith("log_alpha")]
-    return gs.GDA(game, optimizers=(
-        lambda p: torch.optim.Adam([{"params": weights}, {"params": gates, "lr": gate_lr}], lr=lr),
-        lambda p: gs.NuPI(p, lr=dual_lr, kp=kp, init="zeros")))
+    return gated_solver(game, lr=lr, gate_lr=gate_lr, dual_lr=dual_lr, kp=kp)
 
 
 def make(target: float | Sequence[float] | Mapping[str, float] = 0.3, per_layer: bool = False,
