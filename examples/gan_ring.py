@@ -38,19 +38,6 @@ SOLVERS = {
 }
 
 
-class GeometricDecay:
-    """A callback setting every optimizer's step size to ``lr * final ** (step / steps)``."""
-
-    def __init__(self, lr: float, final: float, steps: int):
-        self.lr, self.final, self.steps = lr, final, steps
-
-    def __call__(self, state: gs.SolveState) -> None:
-        factor = self.final ** (state.step / self.steps)
-        for rule in state.solver.rules:
-            for group in rule.optimizer.param_groups:
-                group["lr"] = self.lr * factor
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="gan-ring", help="output folder (default: ./gan-ring)")
@@ -94,7 +81,7 @@ def main() -> None:
         "mmd": lambda g: gs.mmd(g.sample(2500, seed=1), data),
         "cpu_seconds": lambda g: cpu_before + time.process_time() - cpu0,
     }
-    callbacks = [GeometricDecay(args.lr, 0.05, args.steps), gs.CSVLogger(out / "metrics.csv"),
+    callbacks = [gs.StepSizeSchedule(lambda t: 0.05 ** (t / args.steps)), gs.CSVLogger(out / "metrics.csv"),
                  gs.SaveSamples(out / "samples", every=max(args.steps // 8, 1), n=2500, centers=mixture.centers,
                                 reference=data, lim=1.5),
                  gs.SaveCheckpoints(out / "checkpoints", every=max(args.steps // 8, 1), keep=1)]

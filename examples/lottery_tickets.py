@@ -52,20 +52,6 @@ from gamesolve.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, on
 from gamesolve.zoo import make_game
 
 
-class GeometricDecay:
-    """``gs.solve`` callback: every optimizer's step size is ``lr * final ** (step / steps)``."""
-
-    def __init__(self, lr: float, final: float, steps: int):
-        self.lr, self.final, self.steps = lr, final, steps
-
-    def __call__(self, state: gs.SolveState) -> bool:
-        factor = self.final ** (state.step / self.steps)
-        for rule in state.solver.rules:
-            for group in rule.optimizer.param_groups:
-                group["lr"] = self.lr * factor
-        return False
-
-
 def new_game(args: argparse.Namespace) -> gs.GANGame:
     """The same initial networks for every run (``seed``)."""
     return make_game("ring-gan", width=args.width, depth=args.depth, std=args.std, gamma=0.1, batch_size=128,
@@ -77,7 +63,7 @@ def train(game: gs.GANGame, args: argparse.Namespace, label: str, callbacks: lis
     solver = gs.GDA(game, optimizers=adam, alternating=True, order=(1, 0))
     start = time.perf_counter()
     gs.solve(game, solver, steps=args.steps, seed=args.seed, progress=args.progress, metrics=[],
-             callbacks=[GeometricDecay(args.lr, 0.05, args.steps), *callbacks])
+             callbacks=[gs.StepSizeSchedule(lambda t: 0.05 ** (t / args.steps)), *callbacks])
     print(f"  trained {label} in {time.perf_counter() - start:.1f}s", flush=True)
 
 

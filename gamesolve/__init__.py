@@ -14,7 +14,7 @@ from .analysis.metrics import (distance_to_equilibrium, duality_gap, exploitabil
 from .analysis.samples import (energy_distance, frechet_distance, mmd, mode_coverage, precision_recall,
                                sliced_wasserstein)
 from .analysis.trajectory import Trajectory
-from .callbacks import CSVLogger, SaveCheckpoints, SaveSamples, TensorBoardLogger
+from .callbacks import CSVLogger, SaveCheckpoints, SaveSamples, StepSizeSchedule, TensorBoardLogger
 from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, Masked, NonNegative, Player, Reals, Simplex,
                    ZeroSumGame)
 from .data import GaussianMixture, grid_of_gaussians, ring_of_gaussians
@@ -52,7 +52,7 @@ __all__ = [
     "nash_conv", "kkt_residuals", "spectral",
     "mode_coverage", "mmd", "sliced_wasserstein", "energy_distance", "precision_recall", "frechet_distance",
     # callbacks of gs.solve
-    "CSVLogger", "TensorBoardLogger", "SaveCheckpoints", "SaveSamples",
+    "CSVLogger", "TensorBoardLogger", "SaveCheckpoints", "SaveSamples", "StepSizeSchedule",
     # interop
     "read_nfg", "write_nfg", "from_nashpy", "to_nashpy",
     # errors

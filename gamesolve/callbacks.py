@@ -1,4 +1,4 @@
-"""Callbacks for :func:`gamesolve.solve`: logging, checkpoints, sample figures.
+"""Callbacks for :func:`gamesolve.solve`: logging, checkpoints, sample figures, step-size schedules.
 
 A callback is any callable ``callback(state: SolveState)`` that ``gs.solve``
 calls after every step (returning ``True`` stops the run). These write what a
@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from .core import all_finite
 from .errors import InvalidParameterError, MissingDependencyError
 from .solve import SolveState, _save_checkpoint
 
-__all__ = ["CSVLogger", "TensorBoardLogger", "SaveCheckpoints", "SaveSamples"]
+__all__ = ["CSVLogger", "TensorBoardLogger", "SaveCheckpoints", "SaveSamples", "StepSizeSchedule"]
 
 
 def _positive(value: int, what: str, who: str) -> int:
@@ -130,6 +131,38 @@ class TensorBoardLogger:
 
     def close(self) -> None:
         self.writer.close()
+
+
+class StepSizeSchedule:
+    """Scale every player's step sizes by ``schedule(t)`` for step ``t``:
+
+        eta_t = eta_0 * schedule(t),
+
+    for each optimizer parameter group (its ``lr`` when the callback first
+    runs is kept as ``initial_lr``, as torch's schedulers do, so checkpoints
+    resume the schedule exactly) and for plain step sizes. E.g. geometric
+    decay to 5% over ``n`` steps: ``StepSizeSchedule(lambda t: 0.05 ** (t / n))``.
+    Applies to solvers with per-player update rules (the gradient solvers).
+    """
+
+    def __init__(self, schedule: Callable[[int], float]):
+        if not callable(schedule):
+            raise InvalidParameterError(f"StepSizeSchedule needs a callable step -> factor, got {schedule!r}")
+        self.schedule = schedule
+        self._initial: dict[int, float] = {}
+
+    def __call__(self, state: SolveState) -> None:
+        factor = float(self.schedule(state.step))
+        if not (factor >= 0 and math.isfinite(factor)):
+            raise InvalidParameterError(f"StepSizeSchedule: schedule({state.step}) = {factor}; factors must be "
+                                        "finite and >= 0")
+        for rule in getattr(state.solver, "rules", ()):
+            optimizer = getattr(rule, "optimizer", None)
+            if optimizer is not None:
+                for group in optimizer.param_groups:
+                    group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
+            else:
+                rule.lr = self._initial.setdefault(id(rule), rule.lr) * factor
 
 
 class SaveCheckpoints:

@@ -91,3 +91,31 @@ def test_tensorboard_logger_needs_tensorboard(tmp_path):
         gs.solve(game, gs.GDA(game, lr=1e-3), steps=3, progress=False, callbacks=[logger])
         logger.close()
         assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / "tb").iterdir())
+
+
+def test_step_size_schedule_scales_every_rule_and_resumes_exactly(tmp_path):
+    from games import quadratic
+
+    def run(steps, **kw):
+        game = quadratic.make()
+        solver = gs.GDA(game, optimizers=(lambda p: torch.optim.SGD(p, lr=0.1),
+                                          lambda p: torch.optim.Adam([{"params": p}], lr=0.01)))
+        gs.solve(game, solver, steps=steps, progress=False,
+                 callbacks=[gs.StepSizeSchedule(lambda t: 0.5 ** t)], **kw)
+        return game, solver
+
+    game, solver = run(3)
+    assert solver.rules[0].optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5 ** 3)
+    assert solver.rules[1].optimizer.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** 3)
+    full, _ = run(6)
+    run(3, checkpoint=tmp_path / "s.ckpt")
+    resumed, _ = run(6, resume_from=tmp_path / "s.ckpt")
+    assert all(torch.equal(a, b) for a, b in zip(full.parameters(), resumed.parameters()))
+    # plain step sizes: x_{t+1} = x_t - 0.1 * 0.5^t * g
+    game = quadratic.make()
+    plain = gs.GDA(game, lr=0.1)
+    gs.solve(game, plain, steps=2, progress=False, callbacks=[gs.StepSizeSchedule(lambda t: 0.5 ** t)])
+    assert plain.rules[0].lr == pytest.approx(0.025)
+    with pytest.raises(gs.InvalidParameterError, match="finite"):
+        gs.solve(quadratic.make(), "gda", lr=0.1, steps=2, progress=False,
+                 callbacks=[gs.StepSizeSchedule(lambda t: float("nan"))])
