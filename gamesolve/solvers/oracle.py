@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..core import Game, Player, all_finite
+from ..core import Game, Player, Simplex, all_finite
 from ..errors import GameError, IncompatibleSolverError, InvalidParameterError, NonFiniteError
 from ..finite import MatrixGame
 from ..mixed import MixedExtension, PureStrategy, Snapshot
@@ -237,13 +237,12 @@ def projected_replicator_dynamics(M1: np.ndarray, M2: np.ndarray, iterations: in
 
 
 def _floored_simplex(v: np.ndarray, floor: float) -> np.ndarray:
-    """Projection onto ``{s : s >= floor, sum s = 1}`` (sort-based, shifted)."""
-    t = v - floor
+    """Projection onto ``{s : s >= floor, sum s = 1}``: ``floor`` plus the
+    projection of ``v - floor`` onto the simplex of radius ``1 - n floor``."""
     radius = 1.0 - floor * v.size
-    u = np.sort(t)[::-1]
-    css = np.cumsum(u) - radius
-    rho = np.nonzero(u - css / np.arange(1, v.size + 1) > 0)[0][-1]
-    return np.maximum(t - css[rho] / (rho + 1), 0.0) + floor
+    if radius <= 0.0:   # the floor leaves one point: the uniform mixture
+        return np.full(v.size, 1.0 / v.size)
+    return Simplex(radius).project(torch.from_numpy(v - floor)).numpy() + floor
 
 
 def _meta_equilibrium(solver: MetaSolver, M1: np.ndarray, M2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
