@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 import gamesolve as gs
 from _tables import format_cell, write_table
 from gamesolve.sparsity import deterministic_density, expected_density, layer_densities
 from gamesolve.zoo import make_game
+from games._sparse import fit_classifier
 from games.sparse_mlp_digits import accuracy, digits_split, solver
 
 HIDDEN = (100, 100)
@@ -52,14 +52,7 @@ def dense_accuracy(steps: int, seed: int, batch_size: int = 256) -> float:
     for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers += [nn.Linear(a, b)] + ([nn.ReLU()] if k < len(sizes) - 2 else [])
     model = nn.Sequential(*layers)
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    gen = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
-        idx = torch.randint(split.X_train.shape[0], (batch_size,), generator=gen)
-        loss = F.cross_entropy(model(split.X_train[idx]), split.y_train[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    fit_classifier(model, split.X_train, split.y_train, steps, batch_size=batch_size, seed=seed)
     with torch.no_grad():
         return float((model(split.X_test).argmax(1) == split.y_test).float().mean())
 

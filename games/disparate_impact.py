@@ -30,13 +30,14 @@ import math
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 import gamesolve as gs
 from gamesolve.fairness import DisparateImpact, DisparateImpactProblem
 from gamesolve.pruning import apply_masks, magnitude_masks, prunable
 from gamesolve.zoo import GameSpec
+
+from ._sparse import fit_classifier
 
 SPEC = GameSpec(
     name="disparate-impact",
@@ -99,20 +100,7 @@ def train(model: nn.Module, data: GroupedData, steps: int, lr: float = 1e-3, bat
           masks: list[Tensor] | None = None) -> nn.Module:
     """Plain minibatch Adam on the cross-entropy (no constraint); with ``masks`` the
     prunable weights (see :func:`gamesolve.pruning.prunable`) stay masked."""
-    params = list(model.parameters())
-    weights = [params[k] for k in prunable(gs.Player("m", model))] if masks is not None else []
-    opt = torch.optim.Adam(params, lr=lr)
-    gen = torch.Generator().manual_seed(int(seed))
-    for _ in range(steps):
-        idx = torch.randint(data.X.shape[0], (batch_size,), generator=gen)
-        loss = F.cross_entropy(model(data.X[idx]), data.y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            for w, m in zip(weights, masks or []):
-                w.mul_(m)
-    return model
+    return fit_classifier(model, data.X, data.y, steps, lr=lr, batch_size=batch_size, seed=seed, masks=masks)
 
 
 @torch.no_grad()
