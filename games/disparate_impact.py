@@ -34,7 +34,7 @@ from torch import Tensor, nn
 
 import gamesolve as gs
 from gamesolve.fairness import DisparateImpact, DisparateImpactProblem
-from gamesolve.pruning import apply_masks, magnitude_masks, prunable
+from gamesolve.pruning import apply_masks, player_masks
 from gamesolve.zoo import GameSpec
 
 from ._sparse import fit_classifier
@@ -123,7 +123,7 @@ def make(groups: int = 20, sparsity: float = 0.9, eps: float = 0.02, n_train: in
     impact = DisparateImpact(logits(dense, train_data.X), train_data.y, train_data.groups, groups, eps)
     problem = DisparateImpactProblem(sparse, *train_data, impact, batch_size=batch_size)
     player = problem.primal
-    masks = magnitude_masks([player.params[k] for k in prunable(player)], sparsity)
+    masks = player_masks(player, sparsity)
     apply_masks(player, masks)
     game = gs.LagrangianGame(problem, seed=seed, name="disparate-impact")
     game.dense, game.data, game.impact, game.masks = dense, Splits(train_data, test_data), impact, masks

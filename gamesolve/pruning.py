@@ -32,7 +32,7 @@ from .core import Game, Masked, Player, Reals
 from .errors import DomainError, InvalidParameterError, ShapeError
 from .solve import SolveState
 
-__all__ = ["prunable", "magnitude_masks", "random_masks_like", "mask_distance", "sparsity", "apply_masks",
+__all__ = ["prunable", "magnitude_masks", "player_masks", "random_masks_like", "mask_distance", "sparsity", "apply_masks",
            "one_shot_masks", "EarlyBird", "EarlyBirdCallback", "LotteryTicket"]
 
 Masks = list[Tensor]
@@ -118,14 +118,15 @@ def apply_masks(player: Player, masks: Sequence[Tensor]) -> None:
     player.set_domains(domains)
 
 
+def player_masks(player: Player, fraction: float, masks: Sequence[Tensor] | None = None) -> Masks:
+    """:func:`magnitude_masks` over the player's prunable tensors (one global threshold per player)."""
+    return magnitude_masks([player.params[k] for k in prunable(player)], fraction, masks)
+
+
 def one_shot_masks(game: Game, sparsity: float, players: Sequence[int] = (0, 1)) -> dict[int, Masks]:
     """One-shot magnitude pruning of each of ``players`` to ``sparsity`` (one global
     threshold per player over its prunable tensors), by player index."""
-    out = {}
-    for i in players:
-        player = game.players[i]
-        out[i] = magnitude_masks([player.params[k] for k in prunable(player)], sparsity)
-    return out
+    return {i: player_masks(game.players[i], sparsity) for i in players}
 
 
 class EarlyBird:
@@ -243,10 +244,7 @@ class LotteryTicket:
             raise InvalidParameterError(
                 f"LotteryTicket: no snapshot at iteration {self.rewind} to rewind to; pass ticket.callback to "
                 f"gs.solve in the first round and run at least {self.rewind} steps")
-        new = {}
-        for i in self.players:
-            player = self.game.players[i]
-            new[i] = magnitude_masks([player.params[k] for k in prunable(player)], self.fraction, self.masks[i])
+        new = {i: player_masks(self.game.players[i], self.fraction, self.masks[i]) for i in self.players}
         if self._rewind_point is not None:
             self.game.restore(self._rewind_point)
         for i, masks in new.items():
