@@ -78,11 +78,10 @@ class MixedExtension:
         if pools is None:
             pools = ([0], [0]) if self.matrix is not None else ([game.players[0].strategy()],
                                                                  [game.players[1].strategy()])
-        initial = pools
-        if len(initial) != 2 or not initial[0] or not initial[1]:
+        if len(pools) != 2 or not pools[0] or not pools[1]:
             raise InvalidParameterError("MixedExtension needs one non-empty pool per player")
-        rows = [self._snapshot(0, s) for s in initial[0]]
-        cols = [self._snapshot(1, s) for s in initial[1]]
+        rows = [self._snapshot(0, s) for s in pools[0]]
+        cols = [self._snapshot(1, s) for s in pools[1]]
         self._M = self._evaluate(rows, cols)
         self.pools = (rows, cols)
 
