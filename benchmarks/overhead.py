@@ -43,7 +43,7 @@ def build(width: int, batch: int, seed: int = 0):
     return G, D, value
 
 
-def hand_loop(width: int, batch: int, lr: float):
+def hand_loop(width: int, batch: int, lr: float, measuring: bool = False):
     G, D, value = build(width, batch)
     pg, pd = list(G.parameters()), list(D.parameters())
     state = {"prev": None}
@@ -53,6 +53,8 @@ def hand_loop(width: int, batch: int, lr: float):
             f = value(G, D)
             grads = torch.autograd.grad(f, pg + pd)
             gx, gy = list(grads[:len(pg)]), [-g for g in grads[len(pg):]]
+            if measuring:   # what step() reports: the gradient norm and the loss, one host sync
+                torch.stack([*torch._foreach_norm(gx + gy), f.detach()]).tolist()
             prev = state["prev"] or (gx, gy)
             with torch.no_grad():
                 torch._foreach_add_(pg, gx, alpha=-2 * lr)
@@ -63,10 +65,11 @@ def hand_loop(width: int, batch: int, lr: float):
     return run
 
 
-def step_loop(width: int, batch: int, lr: float):
+def step_loop(width: int, batch: int, lr: float, measuring: bool = True):
     G, D, value = build(width, batch)
     game = gs.ZeroSumGame(value, gs.Player("G", G), gs.Player("D", D))
     solver = gs.OGDA(game, lr=lr)
+    solver.measuring = measuring
 
     def run(steps: int) -> None:
         for _ in range(steps):
@@ -84,10 +87,21 @@ def solve_loop(width: int, batch: int, lr: float, log_every: int = 1):
     return run
 
 
+RUNS = {
+    "hand": lambda w, b, lr: hand_loop(w, b, lr),
+    "hand+norm": lambda w, b, lr: hand_loop(w, b, lr, measuring=True),
+    "quiet": lambda w, b, lr: step_loop(w, b, lr, measuring=False),
+    "step": lambda w, b, lr: step_loop(w, b, lr),
+    "solve/100": lambda w, b, lr: solve_loop(w, b, lr, log_every=100),
+    "solve": lambda w, b, lr: solve_loop(w, b, lr),
+}
+# printed ratios: (numerator, denominator)
+RATIOS = [("quiet", "hand"), ("step", "hand"), ("step", "hand+norm"), ("solve/100", "hand"), ("solve", "hand")]
+
+
 def measure(width: int, batch: int, blocks: int, steps: int, lr: float = 1e-3) -> dict[str, float]:
-    runs = {"hand": hand_loop(width, batch, lr), "step": step_loop(width, batch, lr),
-            "solve": solve_loop(width, batch, lr), "solve/100": solve_loop(width, batch, lr, log_every=100)}
-    return interleaved(runs, blocks, steps)
+    """Median seconds per step of every run in :data:`RUNS`, interleaved."""
+    return interleaved({name: make(width, batch, lr) for name, make in RUNS.items()}, blocks, steps)
 
 
 def main() -> None:
@@ -101,11 +115,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} thread(s), batch {args.batch}, "
           f"{args.blocks} interleaved blocks of {args.steps} steps")
-    print(f"{'width':>6} {'hand ms/step':>13} {'step/hand':>10} {'solve/hand':>11} {'solve/100 / hand':>17}")
+    print(f"{'width':>6} {'hand ms/step':>13}" + "".join(f"{a + ' / ' + b:>19}" for a, b in RATIOS))
     for width in args.widths:
         t = measure(width, args.batch, args.blocks, args.steps)
-        print(f"{width:>6} {1e3 * t['hand']:>13.3f} {t['step'] / t['hand']:>10.3f} {t['solve'] / t['hand']:>11.3f} "
-              f"{t['solve/100'] / t['hand']:>17.3f}")
+        print(f"{width:>6} {1e3 * t['hand']:>13.3f}" + "".join(f"{t[a] / t[b]:>19.3f}" for a, b in RATIOS))
 
 
 if __name__ == "__main__":

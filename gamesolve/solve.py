@@ -278,6 +278,7 @@ def solve(
             if rng is not None:
                 rng.set_state(state)
 
+    can_skip_metrics = hasattr(solver, "measuring")
     show = progress if progress is not None else (sys.stderr.isatty() and steps - step >= 100)
     bar = _Progress(bool(show), steps, step, f"{name} on {game_name}")
     converged, reason, error = False, f"reached the step budget ({steps})", None
@@ -289,8 +290,8 @@ def solve(
                 here = point() if step % log_every == 0 else None
                 if params:
                     with torch.no_grad():
-                        torch._foreach_copy_(buffers[step % 2], [p.detach() for p in params])
-                if hasattr(solver, "measuring"):   # per-step metrics only where they are recorded
+                        torch._foreach_copy_(buffers[step % 2], params)
+                if can_skip_metrics:   # per-step metrics only where they are recorded
                     solver.measuring = step % log_every == 0
                 try:
                     info = solver.step() or {}
@@ -327,7 +328,7 @@ def solve(
                 if ckpt_path is not None and checkpoint_every and step % checkpoint_every == 0 and all_finite(params):
                     _save_checkpoint(ckpt_path, step, game, solver, trajectory)
     finally:
-        if hasattr(solver, "measuring"):
+        if can_skip_metrics:
             solver.measuring = True
         bar.update(step, last, force=True)
         bar.close()
