@@ -4,15 +4,23 @@ The same two-player MLP game (a generator and a discriminator, two hidden
 layers of width W each, a fixed batch) is trained by
 
 - ``hand``: a plain loop: loss, one ``autograd.grad``, ``theta -= lr (2 g_t - g_{t-1})``;
-- ``step``: ``gs.OGDA(game, lr).step()`` in the user's own loop;
-- ``solve``: ``gs.solve(game, gs.OGDA(game, lr), steps=...)`` (metrics and NaN guard every step,
-  trajectory);
-- ``solve/100``: the same recording every 100th step (``log_every=100``): the steps in between
-  skip the gradient norms and check only the losses.
+- ``hand+norm``: the same loop also computing what ``step()`` reports every step (the
+  gradient norm and the loss, one host sync): the price of the measurement itself;
+- ``quiet``: ``gs.OGDA(game, lr)`` with ``solver.measuring = False``, ``step()`` in the
+  user's own loop: the same work as ``hand`` plus a finite check of the losses;
+- ``step``: ``gs.OGDA(game, lr).step()`` in the user's own loop (the default: metrics and
+  NaN guard every step);
+- ``solve/100``: ``gs.solve(game, gs.OGDA(game, lr), steps=..., log_every=100)``: a trajectory
+  row every 100 steps, the steps in between skip the gradient norms; every step keeps a copy
+  of the last iterate so that a NaN never costs the last finite state;
+- ``solve``: the same recording every step.
 
-Blocks of steps of the four are interleaved so that load on the machine hits
-them alike; the script prints the median per-step time of each and the ratios
-to ``hand``. Targets: <= 1.10 for a tiny model, <= 1.03 for 512-wide layers.
+Blocks of steps of all runs are interleaved so that load on the machine hits
+them alike; the script prints the median per-step time of ``hand`` and the
+ratios. Targets: <= 1.10 for a tiny model, <= 1.03 for 512-wide layers, for
+training that does the same work as the hand loop (``quiet``, and ``solve/100``
+with its bookkeeping); ``step / hand+norm`` is the overhead of the library
+around the per-step measurement.
 
     python benchmarks/overhead.py [--widths 32 256 512] [--blocks 7] [--steps 200]
 """

@@ -446,10 +446,15 @@ def _scalar(loss: Any, who: str) -> Tensor:
 
 
 def _grad(loss: Tensor, params: list[Tensor], retain_graph: bool, create_graph: bool) -> list[Tensor]:
+    """``d loss / d params``, zeros for the tensors the loss does not use."""
     if not loss.requires_grad:
         return [torch.zeros_like(p) for p in params]
-    return list(torch.autograd.grad(loss, params, retain_graph=retain_graph, create_graph=create_graph,
-                                    allow_unused=True, materialize_grads=True))
+    grads = list(torch.autograd.grad(loss, params, retain_graph=retain_graph, create_graph=create_graph,
+                                     allow_unused=True))
+    for k, g in enumerate(grads):
+        if g is None:
+            grads[k] = torch.zeros_like(params[k], requires_grad=create_graph)
+    return grads
 
 
 class Game:
@@ -610,12 +615,12 @@ class ZeroSumGame(Game):
 
     def evaluate(self, players: Sequence[int] = (0, 1), create_graph: bool = False) -> Evaluation:
         f = _scalar(self.value(), f"{self.players[0].name!r} (the value f)")
-        sizes = [len(self.players[i].params) for i in players]
         params = [p for i in players for p in self.players[i].params]
         flat = _grad(f, params, create_graph, create_graph)
         grads: list[list[Tensor] | None] = [None, None]
         k = 0
-        for i, n in zip(players, sizes):
+        for i in players:
+            n = len(self.players[i].params)
             block = flat[k:k + n]
             grads[i] = block if i == 0 else list(torch._foreach_neg(block))
             k += n

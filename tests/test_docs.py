@@ -1,4 +1,4 @@
-"""The getting-started guide runs as written (the other guides' snippets are run by their own tests)."""
+"""The getting-started guide and the solver guide run as written (the other guides' snippets are run by their own tests)."""
 
 import re
 from pathlib import Path
@@ -13,3 +13,12 @@ def test_getting_started_snippets_run():
     for k, block in enumerate(blocks):
         exec(compile(block, f"getting-started.md[{k}]", "exec"), ns)
     assert ns["result"].converged and ns["result"].trajectory.last("distance") < 1e-7
+
+
+def test_the_quiet_step_snippet_of_the_solver_guide_converges():
+    ns: dict = {}
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "solvers.md").read_text(), re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "solvers.md[0]", "exec"), ns)
+    assert ns["solver"].measuring is False and ns["solver"].iteration == 2000
+    assert ns["gs"].gradient_norm(ns["game"]) < 1e-6

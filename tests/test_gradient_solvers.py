@@ -109,6 +109,34 @@ def test_solvers_follow_their_update_rule(name):
     assert np.abs(res.trajectory.points - ref).max() < 1e-12
 
 
+@pytest.mark.parametrize("name", ["gda", "alternating-gda", "ogda", "extragradient", "past-extragradient"])
+def test_a_quiet_step_moves_exactly_like_a_measured_one(name):
+    loud_game, quiet_game = _bilinear(), _bilinear()
+    loud = gs.make_solver(name, loud_game, lr=ETA)
+    quiet = gs.make_solver(name, quiet_game, lr=ETA)
+    quiet.measuring = False
+    for _ in range(25):
+        assert set(loud.step()) >= {"grad_norm", "residual", "loss_x", "loss_y"}
+        assert quiet.step() == {}
+    for a, b in zip(loud_game.parameters(), quiet_game.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_a_quiet_step_still_refuses_a_nan_loss_and_stays_where_it_started():
+    game = _bilinear()
+    solver = gs.OGDA(game, lr=ETA)
+    solver.measuring = False
+    solver.step()
+    with torch.no_grad():
+        game.parameters()[0][0] = float("nan")
+    start = game.snapshot()
+    with pytest.raises(gs.NonFiniteError, match="iteration 1"):
+        solver.step()
+    for p, s in zip(game.parameters(), start):
+        torch.testing.assert_close(p, s, rtol=0, atol=0, equal_nan=True)
+    assert solver.iteration == 1
+
+
 @pytest.mark.parametrize("solver", [gs.OGDA, gs.Extragradient, gs.GDA])
 def test_sgd_optimizer_factory_reproduces_the_step_size_rule(solver):
     """Update-level optimism / extra-steps through a torch optimizer reduce to the lr rule for SGD."""
