@@ -130,6 +130,7 @@ class TensorBoardLogger:
             self.writer.flush()
 
     def close(self) -> None:
+        """Flush and close the event file."""
         self.writer.close()
 
 

@@ -67,6 +67,7 @@ class GaussianMixture:
         return self.sample(n, generator)  # type: ignore[return-value]
 
     def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> GaussianMixture:
+        """The same mixture with its centers on ``device`` / in ``dtype``."""
         return GaussianMixture(self.centers.to(device=device, dtype=dtype or self.centers.dtype), self.std)
 
     def __repr__(self) -> str:

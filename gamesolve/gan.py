@@ -128,6 +128,7 @@ class Regularizer:
     weight: float
 
     def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
+        """The penalty added to the discriminator's loss, from its ``scores`` on the points ``x``."""
         raise NotImplementedError
 
 
@@ -143,6 +144,7 @@ class R1(Regularizer):
         self.weight = float(gamma)
 
     def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
+        """``gamma/2 mean_i ||grad_x D(x_i)||^2`` over the batch ``x``."""
         return 0.5 * self.weight * _input_grad(scores, x, create_graph).pow(2).sum(1).mean()
 
     def __repr__(self) -> str:
@@ -169,6 +171,7 @@ class GradientPenalty(Regularizer):
         self.weight = float(weight)
 
     def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
+        """``lambda mean_i (||grad_x D(x_hat_i)|| - 1)^2`` over the interpolates ``x``."""
         norms = torch.linalg.vector_norm(_input_grad(scores, x, create_graph), dim=1)
         return self.weight * (norms - 1).pow(2).mean()
 

@@ -126,6 +126,7 @@ class Constraint:
         return self.kind == "<="
 
     def target_like(self, value: Tensor) -> Tensor:
+        """The target on ``value``'s dtype and device (converted once and cached)."""
         cache = self._target_cache
         if cache is None or cache[0] != value.dtype or cache[1] != value.device:
             cache = (value.dtype, value.device, self.target.to(dtype=value.dtype, device=value.device))

@@ -259,11 +259,13 @@ class MixedExtension:
 
     # -- state ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
+        """Pools, the payoff entries computed so far and the common random numbers."""
         return {"pools": [[_copy(s) for s in pool] for pool in self.pools], "payoffs": self._M.copy(),
                 "losses_evaluated": self._counter.value, "read": None if self._read is None else self._read.copy(),
                 "crn": None if self._crn is None else self._crn.clone()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved."""
         self.pools = ([_copy(s) for s in state["pools"][0]], [_copy(s) for s in state["pools"][1]])
         self._M = np.array(state["payoffs"], dtype=float)
         self._counter = _Counter(int(state["losses_evaluated"]))

@@ -1,4 +1,4 @@
-"""The getting-started guide and the solver guide run as written (the other guides' snippets are run by their own tests)."""
+"""The getting-started and solver guides run as written (other guides' snippets have their own tests)."""
 
 import re
 from pathlib import Path

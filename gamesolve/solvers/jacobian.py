@@ -192,6 +192,8 @@ class Lookahead:
         self.slow: list[Tensor] | None = None
 
     def step(self) -> dict[str, float]:
+        """One inner step; every ``k``-th also pulls the slow weights
+        ``phi <- phi + alpha (theta - phi)`` and restarts the inner solver there."""
         if self.slow is None:
             self.slow = self.game.snapshot()
         metrics = dict(self.solver.step() or {})
@@ -207,17 +209,21 @@ class Lookahead:
         return metrics
 
     def seed(self, seed: int) -> None:
+        """Seed the inner solver, if it is random."""
         if hasattr(self.solver, "seed"):
             self.solver.seed(seed)
 
     def strategies(self) -> tuple[Any, Any]:
+        """The players' current (fast) strategies."""
         return self.game.strategies()
 
     def state_dict(self) -> dict[str, Any]:
+        """Iteration count, the inner solver's state and the slow weights."""
         return {"iteration": self.iteration, "inner": self.solver.state_dict(),
                 "slow": None if self.slow is None else [t.clone() for t in self.slow]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved."""
         self.iteration = int(state["iteration"])
         self.solver.load_state_dict(state["inner"])
         self.slow = None if state["slow"] is None else [t.clone() for t in state["slow"]]

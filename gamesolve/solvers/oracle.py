@@ -203,9 +203,11 @@ class GradientOracle:
             return [p.detach().clone() for p in me.params]
 
     def state_dict(self) -> dict[str, Any]:
+        """The oracle's counters (calls, optimizer steps, gradient passes)."""
         return {"calls": self.calls, "optimizer_steps": self.optimizer_steps, "gradient_passes": self.gradient_passes}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved."""
         self.calls = int(state["calls"])
         self.optimizer_steps, self.gradient_passes = int(state["optimizer_steps"]), int(state["gradient_passes"])
 
@@ -368,6 +370,8 @@ class ParallelNashMemory:
             return [job.result() for job in jobs]
 
     def step(self) -> dict[str, float]:
+        """One iteration of the loop above; returns the meta value, each player's
+        gain, the pool sizes and, in zero-sum games, the value bounds."""
         if self.ext is None:
             raise GameError(f"{type(self).__name__} is not bound to a game; run it with gs.solve(ext, solver) "
                             "or call solver.bind(ext)")
@@ -419,12 +423,14 @@ class ParallelNashMemory:
         return mixtures[0], mixtures[1]
 
     def state_dict(self) -> dict[str, Any]:
+        """Iteration, best bounds, the latest mixtures, the oracles' state and (if owned) the extension."""
         return {"iteration": self.iteration, "bounds": self.bounds,
                 "mixtures": None if self.mixtures is None else [m.copy() for m in self.mixtures],
                 "oracles": [o.state_dict() if hasattr(o, "state_dict") else None for o in self._oracles],
                 "extension": self.ext.state_dict() if self._owns_ext else None}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved."""
         self.iteration, self.bounds = int(state["iteration"]), tuple(state["bounds"])
         self.mixtures = None if state["mixtures"] is None else tuple(np.asarray(m) for m in state["mixtures"])
         for oracle, s in zip(self._oracles, state["oracles"]):
