@@ -111,7 +111,10 @@ class _L0Gated(nn.Module):
 
 class L0Linear(_L0Gated):
     """A linear layer with hard-concrete gates, per weight (``structured=False``)
-    or per output unit (``structured=True``, gating the unit's row and bias)."""
+    or per output unit (``structured=True``, gating the unit's row and bias).
+    ``generator`` draws the gates' initial ``log_alpha`` and their samples; the
+    weights get ``nn.Linear``'s initialisation from torch's global generator
+    (seed it with ``torch.manual_seed`` for a reproducible layer)."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *, structured: bool = False,
                  droprate: float = 0.5, generator: torch.Generator | None = None,
@@ -133,7 +136,8 @@ class L0Linear(_L0Gated):
 
 class L0Conv2d(_L0Gated):
     """A 2-D convolution with hard-concrete gates, per weight or per output channel
-    (``structured=True``)."""
+    (``structured=True``). ``generator`` draws the gates, as for :class:`L0Linear`;
+    the weights get ``nn.Conv2d``'s initialisation from torch's global generator."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int], stride: int = 1,
                  padding: int = 0, bias: bool = True, *, structured: bool = False, droprate: float = 0.5,
