@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import gamesolve as gs
 from gamesolve.analysis import spectral as sp
 from gamesolve.analysis.trajectory import detect_divergence, linear_rate
+from gamesolve.zoo import make_game
 from games import bilinear, matching_pennies_continuous
 from tests.test_solve import NoisyGame, _mlp_game
 
@@ -146,6 +147,18 @@ def test_lookahead_gda_converges_on_a_bilinear_game_at_the_predicted_rate():
     assert d[-1] < 1e-3 * d[0]
     assert _log_ratio(linear_rate(d, start=50).rate ** (1 / k), predicted) < 0.02
     assert res.trajectory["sync"][k - 1] == 1.0 and res.trajectory["sync"][0] == 0.0
+
+
+def test_lookahead_does_not_stop_on_a_residual_measured_before_its_pull_back():
+    """GDA reaches the pure equilibrium of battle of the sexes in a few steps; the 5th step then pulls
+    the weights back towards the slow ones, away from the point whose residual was 0."""
+    game = make_game("battle-of-the-sexes")
+    res = gs.solve(game, "lookahead", inner="gda", k=5, alpha=0.5, lr=0.2, steps=200, tol=1e-6, progress=False)
+    assert res.converged
+    assert gs.natural_residual(game) <= 1e-6 and gs.exploitability(game) <= 1e-6
+    sync = res.trajectory["sync"] == 1.0
+    assert sync.any() and np.isnan(res.trajectory["residual"][sync]).all()
+    assert np.isfinite(res.trajectory["residual"][~sync]).all()
 
 
 # --------------------------------------------------------------------------

@@ -171,7 +171,9 @@ class Lookahead:
         phi <- phi + alpha (theta - phi),   theta <- phi,
 
     with ``phi`` the strategies at the first step. Metrics are the inner
-    solver's (``sync = 1`` on the steps that end with the pull-back).
+    solver's (``sync = 1`` on the steps that end with the pull-back), except
+    that a pull-back step reports no residual: the inner solver measured it
+    before the pull-back moved the weights, so ``gs.solve`` must not stop on it.
     ``state_dict`` holds the inner solver's state and the slow weights, so a
     resumed run continues exactly. The slow weights are convex combinations of
     feasible points, so they stay in convex domains.
@@ -205,6 +207,8 @@ class Lookahead:
                 torch._foreach_lerp_(self.slow, [p.detach() for p in params], self.alpha)
             self.game.restore(self.slow)
             self.game.project_()
+            # measured before the pull-back moved the weights: not a residual of where the step ends
+            metrics.pop(self.residual_key, None)
         metrics["sync"] = float(sync)
         return metrics
 
