@@ -194,8 +194,9 @@ class Lookahead:
         self.slow: list[Tensor] | None = None
 
     def step(self) -> dict[str, float]:
-        """One inner step; every ``k``-th also pulls the slow weights
-        ``phi <- phi + alpha (theta - phi)`` and restarts the inner solver there."""
+        """One inner step; every ``k``-th also moves the slow weights
+        ``phi <- phi + alpha (theta - phi)`` and puts the strategies there (the
+        inner solver's own state, e.g. optimizer moments, carries on)."""
         if self.slow is None:
             self.slow = self.game.snapshot()
         metrics = dict(self.solver.step() or {})
