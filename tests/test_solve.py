@@ -191,6 +191,20 @@ def test_recording_every_k_steps_changes_nothing_but_the_record():
     assert b.steps >= a.steps and b.steps - a.steps < 10 and (b.steps - 1) % 10 == 0
 
 
+def test_lookahead_passes_quiet_steps_on_to_its_inner_solver():
+    runs = {}
+    for every in (1, 10):
+        game = bilinear.make()
+        solver = gs.Lookahead(gs.OGDA(game, lr=0.3), k=5)
+        quiet = []
+        runs[every] = gs.solve(game, solver, steps=200, log_every=every, progress=False,
+                               callbacks=[lambda s: quiet.append(not s.solver.solver.measuring)]), game, quiet
+    (full, g1, q1), (sparse, g10, q10) = runs[1], runs[10]
+    assert not any(q1) and sum(q10) == 180
+    assert all(torch.equal(a, b) for a, b in zip(g1.parameters(), g10.parameters()))
+    assert np.array_equal(sparse.trajectory["grad_norm"][:-1], full.trajectory["grad_norm"][:-1][::10])
+
+
 def test_a_nan_gradient_between_recorded_steps_still_keeps_the_last_finite_iterate():
     x, y = gs.Player("x", [2.0]), gs.Player("y", [1.0])
     game = gs.ZeroSumGame(lambda x, y: (torch.sqrt(x - 1) * y).sum(), x, y)

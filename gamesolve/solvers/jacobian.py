@@ -213,6 +213,17 @@ class Lookahead:
         metrics["sync"] = float(sync)
         return metrics
 
+    @property
+    def measuring(self) -> bool:
+        """The inner solver's ``measuring`` switch (see :class:`~gamesolve.solvers.gradient.GradientSolver`),
+        so that ``gs.solve(..., log_every=k)`` skips its metrics between recorded steps."""
+        return getattr(self.solver, "measuring", True)
+
+    @measuring.setter
+    def measuring(self, value: bool) -> None:
+        if hasattr(self.solver, "measuring"):
+            self.solver.measuring = value
+
     def seed(self, seed: int) -> None:
         """Seed the inner solver, if it is random."""
         if hasattr(self.solver, "seed"):
