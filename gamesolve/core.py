@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .errors import DomainError, GameError, NonFiniteError, ShapeError
+from .errors import DomainError, GameError, InvalidParameterError, NonFiniteError, ShapeError
 
 __all__ = [
     "Domain",
@@ -236,6 +236,17 @@ class Masked(Domain):
 StrategyLike = Union[Tensor, np.ndarray, Sequence[float], float, nn.Module, Sequence[Tensor]]
 
 
+def _available_device(device: torch.device | str, who: str) -> torch.device:
+    """``torch.device(device)`` if this machine can allocate on it, else an
+    :class:`InvalidParameterError` naming ``who`` (e.g. ``"cuda"`` on a CPU-only machine)."""
+    try:
+        dev = torch.device(device)
+        torch.empty(0, device=dev)
+    except (RuntimeError, AssertionError, TypeError, ValueError) as err:
+        raise InvalidParameterError(f"{who}: device {str(device)!r} is not one this machine can use ({err})") from None
+    return dev
+
+
 def _as_leaf(value: Any, device: Any, dtype: torch.dtype | None) -> Tensor:
     if isinstance(value, Tensor):
         t = value.detach().to(device=device if device is not None else value.device,
@@ -271,6 +282,8 @@ class Player:
             raise GameError(f"a player needs a non-empty string name, got {name!r}")
         self.name = name
         self.module: nn.Module | None = None
+        if device is not None:
+            device = _available_device(device, f"player {name!r}")
         if isinstance(strategy, nn.Module):
             if device is not None or dtype is not None:
                 strategy.to(device=device, dtype=dtype)

@@ -50,7 +50,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .core import Domain, Evaluation, Game, Player, _grad, _scalar
+from .core import Domain, Evaluation, Game, Player, _available_device, _grad, _scalar
 from .errors import GameError, InvalidParameterError, NonFiniteError, ShapeError
 
 __all__ = ["GANGame", "GANLoss", "GAN_LOSSES", "Batch", "Regularizer", "R1", "R2", "GradientPenalty"]
@@ -317,7 +317,7 @@ class GANGame(Game):
         first = next(iter(generator.parameters()), None)
         if first is None:
             raise GameError("GANGame: the generator has no parameters")
-        device = torch.device(device) if device is not None else first.device
+        device = _available_device(device, "GANGame") if device is not None else first.device
         dtype = dtype or first.dtype
         generator.to(device=device, dtype=dtype)
         discriminator.to(device=device, dtype=dtype)

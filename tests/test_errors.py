@@ -82,3 +82,12 @@ def test_unknown_solver_and_incompatible_pairing():
 def test_errors_are_also_builtin_exceptions():
     assert issubclass(gs.ShapeError, ValueError) and issubclass(gs.IncompatibleSolverError, TypeError)
     assert issubclass(gs.NonFiniteError, FloatingPointError) and issubclass(gs.UnknownNameError, KeyError)
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:99"])
+def test_a_device_the_machine_cannot_use_names_the_player_and_the_device(device):
+    with pytest.raises(gs.InvalidParameterError, match=rf"player 'x': device '{device}' is not one this machine"):
+        gs.Player("x", torch.zeros(2), device=device)
+    with pytest.raises(gs.InvalidParameterError, match=rf"GANGame: device '{device}'"):
+        gs.GANGame(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), gs.ring_of_gaussians(), device=device)
+    assert gs.Player("x", torch.zeros(2), device="cpu").params[0].device.type == "cpu"
