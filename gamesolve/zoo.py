@@ -22,6 +22,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
+from .core import _available_device
 from .errors import GameError, InvalidParameterError, UnknownNameError
 
 __all__ = ["GameSpec", "available_games", "game_spec", "make_game", "ENTRY_POINT_GROUP"]
@@ -92,6 +93,8 @@ def make_game(name: str, **params: Any) -> Any:
         raise InvalidParameterError(
             f"game {name!r} has no parameter {', '.join(map(repr, unknown))}; it takes "
             f"{', '.join(accepted) or 'no parameters'}")
+    if params.get("device") is not None:   # before the game puts data there
+        _available_device(params["device"], f"game {name!r}")
     try:
         return module.make(**params)
     except (TypeError, ValueError) as err:

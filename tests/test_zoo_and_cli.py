@@ -76,6 +76,8 @@ def test_cli_solve(capsys, tmp_path):
     (["solve", "bilinear", "--param", "dim"], "expects key=value"),
     (["solve", "bilinear", "--lr", "-1"], "must be positive"),
     (["solve", "dirac-gan", "--param", "loss='hinge'"], "loss must be one of"),
+    (["solve", "sparse-mlp-digits", "--param", "device='gpu'"], "device 'gpu' is not one this machine can use"),
+    (["solve", "ring-gan", "--param", "device='cuda:99'"], "device 'cuda:99' is not one"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_cli_bad_input_is_one_line_with_status_2(capsys, argv, needle):
