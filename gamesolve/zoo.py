@@ -97,7 +97,7 @@ def make_game(name: str, **params: Any) -> Any:
         _available_device(params["device"], f"game {name!r}")
     try:
         return module.make(**params)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, RuntimeError) as err:   # torch says RuntimeError to e.g. a negative size
         if isinstance(err, GameError):
             raise
         raise InvalidParameterError(f"game {name!r}: bad parameters {params}: {err}") from err
