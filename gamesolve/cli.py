@@ -78,7 +78,7 @@ def _cmd_solvers(args: argparse.Namespace, console: Console) -> int:
 def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
     from .compare import format_value
     from .solve import solve
-    from .solvers.registry import get_solver_spec
+    from .solvers.registry import get_solver_spec, make_solver
     from .zoo import game_spec, make_game
 
     spec = game_spec(args.game)
@@ -91,9 +91,11 @@ def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
     steps = spec.steps if args.steps is None else args.steps
     tol = spec.tol if args.tol is None else args.tol
     checkpoint = Path(args.out) / f"{args.game}-{solver}.ckpt" if args.checkpoint_every else None
-    result = solve(game, solver, steps=steps, tol=tol, seed=args.seed, progress=args.progress,
-                   on_nonfinite="report", checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
-                   **params)
+    # built here, not by gs.solve, so that a solver's own parameter named tol reaches it
+    result = solve(game, make_solver(solver, game, **params), steps=steps, tol=tol, seed=args.seed,
+                   progress=args.progress, on_nonfinite="report", checkpoint=checkpoint,
+                   checkpoint_every=args.checkpoint_every)
+    result.solver = solver
     console.print(f"[bold]{result.game}[/bold] with [bold]{result.solver}[/bold]: {result.reason} "
                   f"({result.steps} steps, {result.wall_time:.3f} s)")
     if result.value is not None:
@@ -166,7 +168,7 @@ def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
     from .finite import exact_equilibrium
     from .io import read_nfg
     from .solve import solve
-    from .solvers.registry import get_solver_spec
+    from .solvers.registry import get_solver_spec, make_solver
 
     path = Path(args.file)
     if not path.is_file():
@@ -177,8 +179,8 @@ def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
         raise CommandError(f"nash: cannot read {args.file}: {err.strerror or err}") from None
     spec = get_solver_spec(args.solver)
     params = _parse_params(args.solver_param, "--solver-param")
-    result = solve(game, args.solver, steps=args.steps, tol=args.tol, progress=False, on_nonfinite="report",
-                   **params)
+    result = solve(game, make_solver(args.solver, game, **params), steps=args.steps, tol=args.tol, progress=False,
+                   on_nonfinite="report")
     exact = bool(getattr(spec.factory, "exact", False)) and not args.float
     m, n = game.shape
     p1, p2 = game.player_labels

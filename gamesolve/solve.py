@@ -172,9 +172,10 @@ def solve(
     """Run ``solver`` on ``game`` and return a :class:`Result`.
 
     ``solver`` is a solver object or a registered name (``"ogda"``, ``"lp"``,
-    ...; ``solver_params`` go to its constructor); a solver object built
-    without a game (``gs.DoubleOracle()``) is bound to ``game`` here. For
-    iterative solvers:
+    ...; ``solver_params`` go to its constructor, except one named ``tol``,
+    which is this function's: pass ``gs.make_solver("lp", game, tol=1e-9)``
+    for a solver's own tolerance); a solver object built without a game
+    (``gs.DoubleOracle()``) is bound to ``game`` here. For iterative solvers:
 
     - ``steps`` is the total step budget (a resumed run counts the steps it
       resumes from; default: the solver's ``default_steps``, else 1000);

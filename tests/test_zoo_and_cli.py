@@ -78,6 +78,14 @@ def test_cli_solve(capsys, tmp_path):
     (["solve", "dirac-gan", "--param", "loss='hinge'"], "loss must be one of"),
     (["solve", "sparse-mlp-digits", "--param", "device='gpu'"], "device 'gpu' is not one this machine can use"),
     (["solve", "ring-gan", "--param", "device='cuda:99'"], "device 'cuda:99' is not one"),
+    (["solve", "bilinear", "--param", "dim=-1"], "game 'bilinear': bad parameters {'dim': -1}"),
+    (["solve", "rock-paper-scissors", "--solver", "hedge", "--solver-param", "lr='abc'"],
+     "solver 'hedge': bad parameters"),
+    (["solve", "rock-paper-scissors", "--solver", "lp", "--solver-param", "method='simplex'"],
+     "method must be 'highs', 'highs-ds' or 'highs-ipm'"),
+    (["solve", "rock-paper-scissors", "--solver", "correlated-equilibrium", "--solver-param", "cvxpy_solver='NOPE'"],
+     "cvxpy_solver must be an installed cvxpy solver"),
+    (["solve", "bilinear", "--solver", "cgd", "--solver-param", "maxiter=1.5"], "maxiter must be a positive integer"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_cli_bad_input_is_one_line_with_status_2(capsys, argv, needle):
@@ -85,6 +93,12 @@ def test_cli_bad_input_is_one_line_with_status_2(capsys, argv, needle):
     captured = capsys.readouterr()
     assert needle in captured.err
     assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
+
+
+def test_cli_passes_a_solvers_own_tol_to_it(capsys):
+    """``--solver-param tol=...`` is the LP's tolerance; it used to collide with gs.solve's own tol."""
+    assert main(["solve", "rock-paper-scissors", "--solver", "lp", "--solver-param", "tol=1e-9"]) == 0
+    assert "value: 0" in capsys.readouterr().out
 
 
 def test_cli_compare_writes_a_report(capsys, tmp_path):

@@ -245,6 +245,11 @@ class LinearProgram(_OneShot):
 
     def __init__(self, game: MatrixGame, tol: float = 1e-10, method: str = "highs-ds"):
         super().__init__(game, tol)
+        if self.tol < 1e-10:   # HiGHS ignores feasibility tolerances below this, with a warning
+            raise InvalidParameterError(f"{self.name}: tol must be >= 1e-10 (HiGHS's smallest), got {tol!r}")
+        if method not in ("highs", "highs-ds", "highs-ipm"):
+            raise InvalidParameterError(f"{self.name}: method must be 'highs', 'highs-ds' or 'highs-ipm', "
+                                        f"got {method!r}")
         self.method = method
 
     def run(self) -> Result:
@@ -610,16 +615,20 @@ class CorrelatedEquilibrium(_OneShot):
     ``p``; ``result.strategies`` are its marginals; ``result.value`` is
     ``<c, p>``; ``result.equilibria`` is ``None`` (these are not Nash
     equilibria); the trajectory holds ``deviation_gain``, the largest gain of
-    a deviation (:meth:`MatrixGame.correlated_regrets`). ``solver`` is any
-    installed cvxpy LP solver (default CLARABEL, an interior-point method:
+    a deviation (:meth:`MatrixGame.correlated_regrets`). ``cvxpy_solver`` is
+    any installed cvxpy LP solver (default CLARABEL, an interior-point method:
     among several optimal distributions it returns a central one).
     """
 
     name = "correlated-equilibrium"
 
     def __init__(self, game: MatrixGame, objective: str | Any = "welfare", coarse: bool = False,
-                 solver: str = "CLARABEL", tol: float = 1e-9):
+                 cvxpy_solver: str = "CLARABEL", tol: float = 1e-9):
         super().__init__(game, tol)
+        import cvxpy as cp
+        if cvxpy_solver not in cp.installed_solvers():
+            raise InvalidParameterError(f"{self.name}: cvxpy_solver must be an installed cvxpy solver "
+                                        f"({', '.join(cp.installed_solvers())}), got {cvxpy_solver!r}")
         m, n = game.shape
         if isinstance(objective, str):
             if objective != "welfare":
@@ -633,7 +642,7 @@ class CorrelatedEquilibrium(_OneShot):
                                             f"array, got shape {c.shape}")
         self.objective = c.reshape(m, n)
         self.coarse = bool(coarse)
-        self.solver = solver
+        self.cvxpy_solver = cvxpy_solver
         if self.coarse:
             self.name = "coarse-correlated-equilibrium"
 
@@ -667,9 +676,9 @@ class CorrelatedEquilibrium(_OneShot):
         problem = cp.Problem(cp.Maximize(self.objective.reshape(-1) @ p),
                              [cp.sum(p) == 1, self.constraints() @ p <= 0])
         try:
-            problem.solve(solver=self.solver)
+            problem.solve(solver=self.cvxpy_solver)
         except cp.error.SolverError as err:
-            raise GameError(f"{self.name}: the LP solver failed ({err}); pass solver='CLARABEL' or another "
+            raise GameError(f"{self.name}: the LP solver failed ({err}); pass cvxpy_solver='CLARABEL' or another "
                             "installed cvxpy solver") from err
         if problem.status not in ("optimal", "optimal_inaccurate") or p.value is None:
             raise GameError(f"{self.name}: cvxpy returned status {problem.status!r}")

@@ -129,6 +129,10 @@ class CGD(_JacobianSolver):
         if linear_solver not in ("auto", "cg", "gmres"):
             raise InvalidParameterError(f"CGD: linear_solver must be 'auto', 'cg' or 'gmres', got {linear_solver!r}")
         self.linear_solver = ("cg" if game.zero_sum else "gmres") if linear_solver == "auto" else linear_solver
+        if maxiter is not None and not (isinstance(maxiter, int) and maxiter >= 1):
+            raise InvalidParameterError(f"CGD: maxiter must be a positive integer or None, got {maxiter!r}")
+        if not (float(rtol) > 0):
+            raise InvalidParameterError(f"CGD: rtol must be positive, got {rtol!r}")
         self.rtol, self.maxiter = float(rtol), maxiter
         self._lr = tuple(r.lr for r in self.rules)
 
