@@ -1,14 +1,11 @@
 """The getting-started and solver guides run as written (other guides' snippets have their own tests)."""
 
-import re
-from pathlib import Path
-
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+from tests._markdown import python_blocks
 
 
 def test_getting_started_snippets_run():
     ns: dict = {}
-    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "getting-started.md").read_text(), re.S)
+    blocks = python_blocks("docs/getting-started.md")
     assert blocks
     for k, block in enumerate(blocks):
         exec(compile(block, f"getting-started.md[{k}]", "exec"), ns)
@@ -17,7 +14,7 @@ def test_getting_started_snippets_run():
 
 def test_the_quiet_step_snippet_of_the_solver_guide_converges():
     ns: dict = {}
-    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "solvers.md").read_text(), re.S)
+    blocks = python_blocks("docs/solvers.md")
     assert len(blocks) == 1
     exec(compile(blocks[0], "solvers.md[0]", "exec"), ns)
     assert ns["solver"].measuring is False and ns["solver"].iteration == 2000

@@ -1,35 +1,23 @@
 """The snippets of docs/gans.md run as written (the logging one needs tensorboard and 20,000 steps;
 the DDP pattern of the last one is tested on two processes in test_gan_distributed)."""
 
-from pathlib import Path
-
 import torch
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "gans.md"
+from tests._markdown import python_blocks
 
-
-def python_blocks(text):
-    blocks, current, inside = [], [], False
-    for line in text.splitlines():
-        if line.startswith("```"):
-            if inside:
-                blocks.append("\n".join(current))
-            inside, current = line.strip() == "```python", []
-        elif inside:
-            current.append(line)
-    return blocks
+DOC = "docs/gans.md"
 
 
 def test_the_guide_snippet_runs(capsys):
     scope = {}
-    exec(compile(python_blocks(DOC.read_text())[0], str(DOC), "exec"), scope)
+    exec(compile(python_blocks(DOC)[0], DOC, "exec"), scope)
     coverage = scope["coverage"]
     assert scope["result"].steps == 200 and 0 <= coverage["modes"] <= 8
     assert capsys.readouterr().out.count("\n") == 2
 
 
 def test_the_solver_and_evaluation_snippets_run_on_the_guide_game():
-    blocks = python_blocks(DOC.read_text())
+    blocks = python_blocks(DOC)
     scope = {}
     exec(compile(blocks[0], str(DOC), "exec"), scope)
     before = [p.clone() for p in scope["game"].parameters()]

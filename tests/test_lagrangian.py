@@ -12,6 +12,7 @@ from torch import nn
 
 import gamesolve as gs
 from games import bilinear, oscillating_toy, svm_iris
+from tests._markdown import python_blocks
 
 D = torch.float64
 
@@ -340,11 +341,7 @@ def test_constraint_without_fn_needs_an_overridden_evaluate():
 
 def test_the_guide_snippets_run(capsys):
     """docs/constrained.md: every python block runs; the first reaches lambda* = 1, the second a small gap."""
-    import re
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parents[1] / "docs" / "constrained.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    blocks = python_blocks("docs/constrained.md")
     assert len(blocks) == 2
     first: dict = {}
     exec(compile(blocks[0], "constrained.md[0]", "exec"), first)

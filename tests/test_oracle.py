@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import gamesolve as gs
 from gamesolve.solvers.oracle import GradientOracle, exact_best_response, projected_replicator_dynamics
 from games import planted_zero_sum
+from tests._markdown import python_blocks
 
 from test_mixed import NoisyQuadratic, _pool
 
@@ -129,11 +130,7 @@ def test_bad_input():
 
 def test_the_guide_snippets_run():
     """docs/gangs.md: every python block runs, in one namespace as a reader would run them."""
-    import re
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parents[1] / "docs" / "gangs.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    blocks = python_blocks("docs/gangs.md")
     assert len(blocks) == 3
     ns: dict = {}
     exec(compile(blocks[0], "gangs.md[0]", "exec"), ns)

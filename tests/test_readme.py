@@ -1,24 +1,10 @@
 """The README's two set-up commands are what CI runs and what a newcomer copies."""
 
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bash_blocks(text):
-    blocks, inside, current = [], False, []
-    for line in text.splitlines():
-        if line.startswith("```"):
-            if inside:
-                blocks.append("\n".join(current))
-            inside, current = (not inside and line.strip() == "```bash"), []
-        elif inside:
-            current.append(line)
-    return blocks
+from tests._markdown import ROOT, fenced_blocks, python_blocks
 
 
 def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
-    blocks = _bash_blocks((ROOT / "README.md").read_text())
+    blocks = fenced_blocks("README.md", "bash")
     assert len(blocks) == 2
     main_job, tests = blocks
     assert "gamesolve compare" in main_job and "torch==2.13.0" in main_job
@@ -29,12 +15,10 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
 
 def test_readme_python_runs():
     """The README's python blocks run as written, in one namespace, and say what they print."""
-    import re
-
     import numpy as np
 
     ns: dict = {}
-    for k, block in enumerate(re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)):
+    for k, block in enumerate(python_blocks("README.md")):
         exec(compile(block, f"README.md[{k}]", "exec"), ns)
     gs = ns["gs"]
     assert ns["result"].converged

@@ -1,14 +1,11 @@
 """The snippets of docs/sparsity.md run as written and do what the guide says."""
 
-import re
-from pathlib import Path
-
 import torch
 
 from gamesolve.pruning import sparsity
+from tests._markdown import python_blocks
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "sparsity.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
+BLOCKS = python_blocks("docs/sparsity.md")
 
 
 def _run(k: int) -> dict:

@@ -15,6 +15,7 @@ from gamesolve.analysis.trajectory import (detect_divergence, linear_rate, oscil
                                            rotation_angles)
 from gamesolve.cli import main
 from games import bilinear, dirac_gan
+from tests._markdown import python_blocks
 
 
 def _spiral(rate, omega, steps, dim=2, seed=0):
@@ -141,9 +142,7 @@ def test_cli_analyze_final_point_and_figures(capsys, tmp_path):
 
 
 def test_the_guide_snippet_runs(capsys):
-    from pathlib import Path
-    text = (Path(__file__).resolve().parents[1] / "docs" / "analysis.md").read_text()
-    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    snippet = python_blocks("docs/analysis.md")[0]
     exec(compile(snippet, "docs/analysis.md", "exec"), {})
     out = capsys.readouterr().out
     assert "none:" in out and "(0.0001, 0.49999" in out and "RateFit(rate=0.99503768" in out
