@@ -8,6 +8,10 @@ The subclasses also derive from the matching builtin (``ValueError``,
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
 
 class GameError(Exception):
     """Base class of every error gamesolve raises on purpose."""
@@ -59,6 +63,8 @@ class NfgParseError(GameError, ValueError):
         where = f"{path or '<nfg>'}:{line}:{column}"
         super().__init__(f"{where}: {message}")
         self.line, self.column, self.path = line, column, path
+
+
 class MissingDependencyError(GameError, ImportError):
     """An optional feature needs a package that is not installed (e.g.
     TensorBoard logging needs ``tensorboard``); the message names it."""
@@ -70,6 +76,20 @@ class UnknownNameError(GameError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; we do not
         return str(self.args[0]) if self.args else ""
+
+
+@contextmanager
+def parameter_errors(who: str, params: Mapping[str, Any],
+                     catch: tuple[type[Exception], ...] = (TypeError, ValueError)) -> Iterator[None]:
+    """Re-raise what ``catch`` names, from building ``who`` out of ``params``, as an
+    :class:`InvalidParameterError` that shows them (a :class:`GameError` passes
+    through: it already says what is wrong)."""
+    try:
+        yield
+    except catch as err:
+        if isinstance(err, GameError):
+            raise
+        raise InvalidParameterError(f"{who}: bad parameters {dict(params)}: {err}") from err
 
 
 __all__ = [

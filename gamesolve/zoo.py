@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from .core import _available_device
-from .errors import GameError, InvalidParameterError, UnknownNameError
+from .errors import InvalidParameterError, UnknownNameError, parameter_errors
 
 __all__ = ["GameSpec", "available_games", "game_spec", "make_game", "ENTRY_POINT_GROUP"]
 
@@ -95,9 +95,6 @@ def make_game(name: str, **params: Any) -> Any:
             f"{', '.join(accepted) or 'no parameters'}")
     if params.get("device") is not None:   # before the game puts data there
         _available_device(params["device"], f"game {name!r}")
-    try:
+    # torch says RuntimeError to e.g. a negative size
+    with parameter_errors(f"game {name!r}", params, (TypeError, ValueError, RuntimeError)):
         return module.make(**params)
-    except (TypeError, ValueError, RuntimeError) as err:   # torch says RuntimeError to e.g. a negative size
-        if isinstance(err, GameError):
-            raise
-        raise InvalidParameterError(f"game {name!r}: bad parameters {params}: {err}") from err

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import GameError, IncompatibleSolverError, InvalidParameterError, UnknownNameError
+from ..errors import IncompatibleSolverError, UnknownNameError, parameter_errors
 
 __all__ = ["SolverSpec", "register_solver", "solver_names", "get_solver_spec", "make_solver",
            "check_capabilities"]
@@ -65,12 +65,8 @@ def make_solver(name: str, game: Any, **params: Any) -> Any:
     cannot take raise :class:`InvalidParameterError` naming the solver."""
     spec = get_solver_spec(name)
     check_capabilities(game, spec.requires, name)
-    try:
+    with parameter_errors(f"solver {name!r}", params):
         return spec.factory(game, **params)
-    except (TypeError, ValueError) as err:
-        if isinstance(err, GameError):
-            raise
-        raise InvalidParameterError(f"solver {name!r}: bad parameters {params}: {err}") from err
 
 
 def check_capabilities(game: Any, requires: Iterable[str], who: str) -> None:
