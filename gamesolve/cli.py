@@ -18,6 +18,7 @@ import ast
 import math
 import sys
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -154,21 +155,15 @@ def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _fraction_text(values: Sequence[Any]) -> str:
-    return "  ".join(str(v) for v in values)
-
-
 def _float_text(values: Sequence[float]) -> str:
     return "  ".join(f"{float(v):.10g}" for v in values)
 
 
 def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
-    from fractions import Fraction
-
-    from .finite import exact_equilibrium
+    from .exact import fraction_text
     from .io import read_nfg
     from .solve import solve
-    from .solvers.registry import get_solver_spec, make_solver
+    from .solvers.registry import make_solver
 
     path = Path(args.file)
     if not path.is_file():
@@ -177,40 +172,42 @@ def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
         game = read_nfg(path)
     except OSError as err:
         raise CommandError(f"nash: cannot read {args.file}: {err.strerror or err}") from None
-    spec = get_solver_spec(args.solver)
     params = _parse_params(args.solver_param, "--solver-param")
     result = solve(game, make_solver(args.solver, game, **params), steps=args.steps, tol=args.tol, progress=False,
                    on_nonfinite="report")
-    exact = bool(getattr(spec.factory, "exact", False)) and not args.float
     m, n = game.shape
     p1, p2 = game.player_labels
     console.print(f"[bold]{game.name}[/bold]: {m} x {n}; {args.solver}: {result.reason}", highlight=False)
     console.print(f"strategies of {p1}: {' '.join(game.strategy_labels[0])}; of {p2}: "
                   f"{' '.join(game.strategy_labels[1])}", highlight=False)
     if "distribution" in result.extras:
-        console.print(f"joint distribution over profiles (rows: {p1}), objective value {result.value:.10g}:",
-                      highlight=False)
+        console.print(f"joint distribution over profiles (rows: {p1}), objective value {result.value:.10g} "
+                      f"(approximate: LP solver tolerance; largest deviation gain "
+                      f"{result.extras['deviation_gain']:.3g}):", highlight=False)
         for row in result.extras["distribution"]:
             console.print("  " + _float_text(row), highlight=False)
         return 0
     if result.equilibria is None:
         x, y = (s.detach().cpu().numpy() if hasattr(s, "detach") else s for s in result.strategies)
-        console.print(f"strategies after {result.steps} steps (exploitability "
+        console.print(f"strategies after {result.steps} steps (approximate, exploitability "
                       f"{game.exploitability(x, y):.3g}; not an exact equilibrium):", highlight=False)
         console.print(f"  {p1}: {_float_text(x)}\n  {p2}: {_float_text(y)}", highlight=False)
         return 0 if result.error is None else 1
     A, B = game.exact_payoffs()
-    for k, (x, y) in enumerate(result.equilibria, 1):
-        exact_eq = exact_equilibrium(game, (x, y)) if exact else None
-        if exact_eq is not None:
-            xq, yq = exact_eq
-            pay = [sum((M[i][j] * xq[i] * yq[j] for i in range(m) for j in range(n)), Fraction(0)) for M in (A, B)]
-            lines = [_fraction_text(xq), _fraction_text(yq), _fraction_text(pay)]
+    for k, eq in enumerate(result.equilibria, 1):
+        if eq.certified and not args.float:
+            xq, yq = eq.exact
+            pay = [sum((M[i][j] * xq[i] * yq[j] for i in range(m) if xq[i] for j in range(n) if yq[j]), Fraction(0))
+                   for M in (A, B)]
+            lines = [fraction_text(xq), fraction_text(yq), fraction_text(pay)]
         else:
-            lines = [_float_text(x), _float_text(y), _float_text(game.expected_payoffs(x, y))]
-        console.print(f"equilibrium {k}" + ("" if exact_eq is not None or not exact else " (floating point)"),
-                      highlight=False)
+            lines = [_float_text(eq.x), _float_text(eq.y), _float_text(game.expected_payoffs(eq.x, eq.y))]
+        status = "certified: exact regret 0" if eq.certified else f"approximate: regret {float(eq.regret):.3g}"
+        console.print(f"equilibrium {k} ({status})", highlight=False)
         console.print(f"  {p1}: {lines[0]}\n  {p2}: {lines[1]}\n  payoffs: {lines[2]}", highlight=False)
+    summary = ("all certified: exact equilibria of the game as given" if result.certified
+               else "not all certified (see each equilibrium)")
+    console.print(f"{len(result.equilibria)} equilibria, {summary}", highlight=False)
     return 0
 
 

@@ -34,7 +34,7 @@ from torch import Tensor
 from .core import Evaluation, Game, Player, Simplex
 from .errors import DomainError, InvalidParameterError, NonFiniteError, ShapeError
 
-__all__ = ["MatrixGame", "MatrixGameBatch", "Reduction", "support", "exact_equilibrium"]
+__all__ = ["MatrixGame", "MatrixGameBatch", "Reduction", "support"]
 
 StrategyLike = Union[int, Sequence[float], np.ndarray, Tensor]
 TOL = 1e-9
@@ -129,6 +129,7 @@ class MatrixGame(Game):
             exact = None if exact_a is None or exact_b is None else (exact_a, exact_b)
         self.A, self.B = a, b
         self._exact = exact
+        self._exact_floats: tuple[list[list[Fraction]], list[list[Fraction]]] | None = None
         m, n = a.shape
         total = a + b
         self.zero_sum = bool(np.ptp(total) <= 1e-12 * max(1.0, float(np.abs(total).max())))
@@ -188,13 +189,22 @@ class MatrixGame(Game):
         ``A`` for the row player (0), ``B^T`` for the column player (1)."""
         return self.A if _player(player) == 0 else self.B.T
 
+    @property
+    def exact_given(self) -> bool:
+        """Whether the payoffs were given exactly (ints, Fractions, an ``.nfg``
+        file's rationals and decimals) rather than as floats."""
+        return self._exact is not None
+
     def exact_payoffs(self) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
         """``(A, B)`` as Fractions: the exact values given (ints, Fractions, an
-        ``.nfg`` file's rationals and decimals), else each float's exact value."""
+        ``.nfg`` file's rationals and decimals), else each float's exact value
+        (a float is a binary rational)."""
         if self._exact is not None:
             return self._exact
-        return ([[Fraction(v) for v in r] for r in self.A.tolist()],
-                [[Fraction(v) for v in r] for r in self.B.tolist()])
+        if self._exact_floats is None:     # the payoffs are read-only, so this is computed once
+            self._exact_floats = ([[Fraction(v) for v in r] for r in self.A.tolist()],
+                                  [[Fraction(v) for v in r] for r in self.B.tolist()])
+        return self._exact_floats
 
     def mixed_strategy(self, player: int, strategy: StrategyLike) -> np.ndarray:
         """``strategy`` as a float64 probability vector of player ``player``: an
@@ -396,91 +406,6 @@ def _dominated(M: np.ndarray, k: int, strict: bool, mixed: bool, tol: float) -> 
     res = scipy.optimize.linprog(-others.sum(axis=1), A_ub=-others.T, b_ub=-(M[k] - tol), A_eq=np.ones((1, r)),
                                  b_eq=[1.0], bounds=[(0, None)] * r, method="highs")
     return bool(res.status == 0 and -res.fun - M[k].sum() > tol)
-
-
-# --------------------------------------------------------------------------
-# exact equilibria
-# --------------------------------------------------------------------------
-
-
-def _solve_rational(rows: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction] | None:
-    """The unique solution of a consistent (possibly over-determined) rational
-    linear system by Gauss-Jordan elimination; ``None`` if it is inconsistent
-    or under-determined."""
-    n = len(rows[0]) if rows else 0
-    M = [r[:] + [b] for r, b in zip(rows, rhs)]
-    pivots: list[int] = []
-    r = 0
-    for c in range(n):
-        p = next((i for i in range(r, len(M)) if M[i][c] != 0), None)
-        if p is None:
-            return None
-        M[r], M[p] = M[p], M[r]
-        inv = 1 / M[r][c]
-        M[r] = [v * inv for v in M[r]]
-        for i in range(len(M)):
-            if i != r and M[i][c] != 0:
-                f = M[i][c]
-                M[i] = [a - f * b for a, b in zip(M[i], M[r])]
-        pivots.append(c)
-        r += 1
-    if any(M[i][n] != 0 for i in range(r, len(M))):
-        return None
-    return [M[i][n] for i in range(n)]
-
-
-def _exact_side(P: list[list[Fraction]], strategy: np.ndarray, responses: np.ndarray) -> list[Fraction] | None:
-    """Solve ``sum_{i in supp} s_i P[i][j] = v`` for the opponent's best
-    responses ``j`` and ``sum s_i = 1`` exactly; ``P`` has this player's
-    strategies as rows and holds the *opponent's* payoffs."""
-    supp = support(strategy)
-    rows = [[P[i][j] for i in supp] + [Fraction(-1)] for j in responses]
-    rows.append([Fraction(1)] * len(supp) + [Fraction(0)])
-    sol = _solve_rational(rows, [Fraction(0)] * len(responses) + [Fraction(1)])
-    if sol is None:
-        return None
-    out = [Fraction(0)] * len(strategy)
-    for i, v in zip(supp, sol[:-1]):
-        out[i] = v
-    return out
-
-
-def _is_exact_nash(A: list[list[Fraction]], B: list[list[Fraction]], x: list[Fraction], y: list[Fraction]) -> bool:
-    if min(x) < 0 or min(y) < 0 or sum(x) != 1 or sum(y) != 1:
-        return False
-    ay = [sum(a * q for a, q in zip(row, y)) for row in A]
-    bx = [sum(B[i][j] * x[i] for i in range(len(x))) for j in range(len(y))]
-    return (all(ay[i] == max(ay) for i in range(len(x)) if x[i] > 0)
-            and all(bx[j] == max(bx) for j in range(len(y)) if y[j] > 0))
-
-
-def exact_equilibrium(game: MatrixGame, strategies: Sequence[StrategyLike],
-                      tol: float = 1e-7) -> tuple[list[Fraction], list[Fraction]] | None:
-    """The exact rational equilibrium that a numerical one approximates, or ``None``.
-
-    With ``I``, ``J`` the supports of ``(x, y)`` and the best responses read
-    off to ``tol``, ``x`` solves ``sum_{i in I} x_i B_ij = v`` for the column
-    player's best responses ``j`` and ``sum x_i = 1`` (likewise ``y``), in
-    rational arithmetic on :meth:`MatrixGame.exact_payoffs`; this pins down
-    every extreme equilibrium (a vertex of the best-response polytopes). The
-    result is verified to be a Nash equilibrium *exactly*; when the system is
-    not determined or the check fails, continued-fraction rounding of the
-    floats is tried and verified the same way.
-    """
-    x, y = game.mixed_strategy(0, strategies[0]), game.mixed_strategy(1, strategies[1])
-    A, B = game.exact_payoffs()
-    cols = game.best_responses(1, x, tol)
-    rows = game.best_responses(0, y, tol)
-    xq = _exact_side(B, x, cols)
-    yq = _exact_side([list(col) for col in zip(*A)], y, rows)   # A^T: column strategies as rows
-    if xq is not None and yq is not None and _is_exact_nash(A, B, xq, yq):
-        return xq, yq
-    for limit in (10**3, 10**6, 10**9):
-        xr = [Fraction(float(v)).limit_denominator(limit) for v in x]
-        yr = [Fraction(float(v)).limit_denominator(limit) for v in y]
-        if _is_exact_nash(A, B, xr, yr):
-            return xr, yr
-    return None
 
 
 # --------------------------------------------------------------------------

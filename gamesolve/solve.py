@@ -39,7 +39,11 @@ class Result:
     ``strategies`` has one entry per player (a tensor for a tensor player, a
     list of tensors for a network player; numpy arrays for finite-game
     solvers). Solvers that find several equilibria list them all in
-    ``equilibria`` (``strategies`` is the first). ``converged`` says whether
+    ``equilibria`` (``strategies`` is the first), as
+    :class:`~gamesolve.exact.Equilibrium` pairs that carry their exact form
+    and exact regret; ``certified`` says that every one is an exact
+    equilibrium of the game as given (iterative solvers' answers are
+    approximate: ``certified`` is False). ``converged`` says whether
     the stopping criterion was met and ``reason`` says why the run ended.
     ``error`` holds the :class:`NonFiniteError` of a run that hit NaN/inf and
     was asked to report rather than raise.
@@ -54,6 +58,7 @@ class Result:
     solver: str = ""
     game: str = ""
     equilibria: list[tuple[Any, Any]] | None = None
+    certified: bool = False
     value: float | None = None
     error: GameError | None = None
     checkpoint: Path | None = None

@@ -13,5 +13,5 @@ def test_the_finite_games_page_runs():
         exec(compile(block, DOC, "exec"), namespace)
     assert len(namespace["result"].equilibria) == 3 and namespace["bos"].is_nash((namespace["x"], namespace["y"]))
     assert namespace["run"].trajectory["exploitability"][-1] < 1e-8
-    assert namespace["player"] == 1 and len(namespace["responses"]) == 2
+    assert namespace["player"] == 1 and len(namespace["responses"]) > (namespace["strategy"] > 0).sum()
     assert float(namespace["solver"].exploitability().max()) <= 1e-3

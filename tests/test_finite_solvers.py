@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import gamesolve as gs
-from gamesolve.solvers.finite import degeneracy_witness
+from gamesolve.solvers.enumeration import degeneracy_witness
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -4,8 +4,10 @@
 from .gradient import GDA, OGDA, Extragradient, GradientSolver  # noqa: I001
 from .jacobian import CGD, SGA, ConsensusOptimization, Lookahead
 from .nupi import PI, NuPI
-from .finite import (CorrelatedEquilibrium, LemkeHowson, LinearProgram, SupportEnumeration, VertexEnumeration,
-                     degeneracy_witness)
+from .lp import LinearProgram
+from .enumeration import SupportEnumeration, VertexEnumeration, degeneracy_witness
+from .lemke_howson import LemkeHowson
+from .correlated import CorrelatedEquilibrium
 from .dynamics import FictitiousPlay, Hedge, RegretMatching, Replicator
 from .batched import BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus
 from .oracle import DoubleOracle, GradientOracle, ParallelNashMemory, exact_best_response
