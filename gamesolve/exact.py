@@ -88,15 +88,27 @@ def fraction_free_inverse(M: list[list[int]], R: list[list[int]]) -> tuple[int, 
     return d, out
 
 
-def exact_regrets(A: Sequence[Sequence[Fraction | int]], B: Sequence[Sequence[Fraction | int]],
-                  x: Sequence[Fraction], y: Sequence[Fraction]) -> tuple[Fraction, Fraction]:
-    """``(max_i (A y)_i - x^T A y, max_j (B^T x)_j - x^T B y)`` in rationals."""
-    ys = [(j, q) for j, q in enumerate(y) if q]
-    xs = [(i, p) for i, p in enumerate(x) if p]
-    ay = [sum((row[j] * q for j, q in ys), Fraction(0)) for row in A]
-    bx = [sum((B[i][j] * p for i, p in xs), Fraction(0)) for j in range(len(y))]
-    return (max(ay) - sum((p * ay[i] for i, p in xs), Fraction(0)),
-            max(bx) - sum((q * bx[j] for j, q in ys), Fraction(0)))
+def _common(values: Sequence[Fraction]) -> tuple[list[int], int]:
+    """``(numerators, denominator)`` with ``values = numerators / denominator``."""
+    den = lcm(*(Fraction(v).denominator for v in values))
+    return [int(Fraction(v) * den) for v in values], den
+
+
+def exact_regrets(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]], x: Sequence[Fraction],
+                  y: Sequence[Fraction], scale: int = 1) -> tuple[Fraction, Fraction]:
+    """``(max_i (A y)_i - x^T A y, max_j (B^T x)_j - x^T B y)`` exactly, for
+    integer payoffs ``A = A_int / scale``, ``B = B_int / scale`` (as
+    :func:`integer_matrix` gives them) and rational strategies; computed in
+    integers over common denominators."""
+    xn, dx = _common(x)
+    yn, dy = _common(y)
+    xs = [(i, p) for i, p in enumerate(xn) if p]
+    ys = [(j, q) for j, q in enumerate(yn) if q]
+    ay = [sum(row[j] * q for j, q in ys) for row in A]                     # (A y) * scale * dy
+    bx = [sum(B[i][j] * p for i, p in xs) for j in range(len(yn))]         # (B^T x) * scale * dx
+    row = Fraction(dx * max(ay) - sum(p * ay[i] for i, p in xs), scale * dx * dy)
+    col = Fraction(dy * max(bx) - sum(q * bx[j] for j, q in ys), scale * dx * dy)
+    return row, col
 
 
 def fraction_text(values: Sequence[Fraction]) -> str:
@@ -129,8 +141,8 @@ class Equilibrium(tuple):
     @classmethod
     def from_exact(cls, game: Any, xq: list[Fraction], yq: list[Fraction]) -> Equilibrium:
         """The equilibrium at exact strategies, with their exact regret."""
-        A, B = game.exact_payoffs()
-        regret = max(exact_regrets(A, B, xq, yq))
+        A, B, scale = game.integer_payoffs()
+        regret = max(exact_regrets(A, B, xq, yq, scale))
         return cls(np.array([float(v) for v in xq]), np.array([float(v) for v in yq]), (xq, yq), regret)
 
     @property
@@ -212,6 +224,7 @@ def exact_equilibrium(game: Any, strategies: Sequence[Any],
     if max(len(I), len(J)) > CERTIFY_LIMIT:
         return None
     A, B = game.exact_payoffs()
+    A_int, B_int, scale = game.integer_payoffs()
     cols = game.best_responses(1, x, tol)
     rows = game.best_responses(0, y, tol)
     candidates = []
@@ -223,7 +236,8 @@ def exact_equilibrium(game: Any, strategies: Sequence[Any],
         candidates.append(([Fraction(float(v)).limit_denominator(limit) for v in x],
                            [Fraction(float(v)).limit_denominator(limit) for v in y]))
     for xq, yq in candidates:
-        if min(xq) >= 0 and min(yq) >= 0 and sum(xq) == 1 and sum(yq) == 1 and exact_regrets(A, B, xq, yq) == (0, 0):
+        if min(xq) >= 0 and min(yq) >= 0 and sum(xq) == 1 and sum(yq) == 1 \
+                and exact_regrets(A_int, B_int, xq, yq, scale) == (0, 0):
             return xq, yq
     return None
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from math import lcm
 from typing import Any, NamedTuple, Union
 
 import numpy as np
@@ -32,6 +33,7 @@ import torch
 from torch import Tensor
 
 from .core import Evaluation, Game, Player, Simplex
+from .exact import integer_matrix
 from .errors import DomainError, InvalidParameterError, NonFiniteError, ShapeError
 
 __all__ = ["MatrixGame", "MatrixGameBatch", "Reduction", "support"]
@@ -130,6 +132,7 @@ class MatrixGame(Game):
         self.A, self.B = a, b
         self._exact = exact
         self._exact_floats: tuple[list[list[Fraction]], list[list[Fraction]]] | None = None
+        self._integers: tuple[list[list[int]], list[list[int]], int] | None = None
         m, n = a.shape
         total = a + b
         self.zero_sum = bool(np.ptp(total) <= 1e-12 * max(1.0, float(np.abs(total).max())))
@@ -205,6 +208,16 @@ class MatrixGame(Game):
             self._exact_floats = ([[Fraction(v) for v in r] for r in self.A.tolist()],
                                   [[Fraction(v) for v in r] for r in self.B.tolist()])
         return self._exact_floats
+
+    def integer_payoffs(self) -> tuple[list[list[int]], list[list[int]], int]:
+        """``(A_int, B_int, D)``: the exact payoffs as Python ints over one
+        positive denominator, ``A = A_int / D``, ``B = B_int / D``."""
+        if self._integers is None:
+            A, B = self.exact_payoffs() if self._exact is not None else (self.A, self.B)
+            (A_int, dA), (B_int, dB) = integer_matrix(A), integer_matrix(B)
+            D = lcm(dA, dB)
+            self._integers = ([[v * (D // dA) for v in r] for r in A_int], [[v * (D // dB) for v in r] for r in B_int], D)
+        return self._integers
 
     def mixed_strategy(self, player: int, strategy: StrategyLike) -> np.ndarray:
         """``strategy`` as a float64 probability vector of player ``player``: an

@@ -30,7 +30,7 @@ from ..exact import Equilibrium, fraction_free_inverse
 from ..finite import MatrixGame
 from ..verified import gamma, inverse_bound, residual_bound
 from .oneshot import OneShot, equilibrium_result, normalised
-from .polytope import BestResponsePolytope, Vertex
+from .polytope import BestResponsePolytope, Vertices
 from .registry import register_solver
 
 if TYPE_CHECKING:
@@ -51,14 +51,9 @@ def best_response_polytopes(game: MatrixGame) -> tuple[BestResponsePolytope, Bes
             BestResponsePolytope(norm.A.T, [list(c) for c in zip(*norm.A_int)], norm.error))
 
 
-def _game_labels(vertex: Vertex, player: int, m: int) -> np.ndarray:
-    """A vertex's labels in the game's numbering: rows ``0..m-1``, columns ``m..m+n-1``."""
-    return vertex.zero if player == 0 else np.roll(vertex.zero, m)
-
-
-def _exact_strategy(polytope: BestResponsePolytope, vertex: Vertex) -> list[Fraction]:
-    exact = vertex.exact if vertex.exact is not None else polytope.exact_point(vertex.basis).exact
-    return list(exact)
+def _exact_strategy(polytope: BestResponsePolytope, vertices: Vertices, k: int) -> list[Fraction]:
+    exact = vertices.exact[k]
+    return list(exact if exact is not None else polytope.exact_point(tuple(vertices.bases[k].tolist())).exact)
 
 
 def _ordered(equilibria: list[Equilibrium]) -> list[Equilibrium]:
@@ -102,14 +97,12 @@ class VertexEnumeration(OneShot):
     def _enumerate(self, exact: bool) -> list[Equilibrium]:
         m, n = self.game.shape
         P, Q = best_response_polytopes(self.game)
-        X = [v for v in P.vertices(exact) if not v.is_origin]
-        Y = [v for v in Q.vertices(exact) if not v.is_origin]
-        if not X or not Y:
-            return []
-        Lx = np.array([_game_labels(v, 0, m) for v in X])
-        Ly = np.array([_game_labels(v, 1, m) for v in Y])
+        X, Y = P.vertices(exact), Q.vertices(exact)
+        # labels in the game's numbering (rows 0..m-1, columns m..m+n-1); Q lists columns first
+        Lx, Ly = X.zero, np.roll(Y.zero, m, axis=1)
         missing = (~Lx).astype(np.int64) @ (~Ly).astype(np.int64).T
-        out = [Equilibrium.from_exact(self.game, _exact_strategy(P, X[a]), _exact_strategy(Q, Y[b]))
+        missing[X.strategy.sum(axis=1) == 0] = 1          # the artificial equilibrium (0, 0)
+        out = [Equilibrium.from_exact(self.game, _exact_strategy(P, X, a), _exact_strategy(Q, Y, b))
                for a, b in np.argwhere(missing == 0)]
         return _ordered(out)
 

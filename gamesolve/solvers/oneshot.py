@@ -20,7 +20,7 @@ import numpy as np
 from ..analysis.metrics import distance_to_equilibrium
 from ..analysis.trajectory import Trajectory
 from ..errors import GameError, InvalidParameterError
-from ..exact import Equilibrium, integer_matrix
+from ..exact import Equilibrium
 from ..finite import MatrixGame
 from ..verified import UNIT_ROUNDOFF
 from .registry import check_capabilities
@@ -74,7 +74,7 @@ def normalised(game: MatrixGame) -> Normalised:
             continue
         rounded = float(np.abs(M).max()) / spread if game.exact_given else 0.0   # floats that approximate them
         error = max(error, 8 * UNIT_ROUNDOFF * (1 + rounded))
-    A_int, B_int = (_positive_integers(integer_matrix(M)[0]) for M in (A_exact, B_exact))
+    A_int, B_int = (_positive_integers(M) for M in game.integer_payoffs()[:2])
     return Normalised(centred(game.A) + 1.5, centred(game.B) + 1.5, A_int, B_int, error)
 
 

@@ -116,6 +116,104 @@ class Vertex:
         return not self.strategy.any()
 
 
+@dataclass(frozen=True)
+class Vertices:
+    """Every vertex of a polytope, as arrays: ``zero`` ``(K, s + t)`` labels,
+    ``strategy`` ``(K, s)`` floats, ``bases`` ``(K, t)`` one basis each, and
+    ``exact[k]`` the exact strategy where it was computed (else ``None``)."""
+
+    zero: np.ndarray
+    strategy: np.ndarray
+    bases: np.ndarray
+    exact: list[tuple[Fraction, ...] | None]
+
+    def __len__(self) -> int:
+        return len(self.bases)
+
+    def __getitem__(self, k: int) -> Vertex:
+        return Vertex(tuple(self.bases[k].tolist()), self.zero[k], self.strategy[k], self.exact[k])
+
+    def __iter__(self) -> Iterator[Vertex]:
+        return (self[k] for k in range(len(self)))
+
+
+class _Level:
+    """Vertices found on one level of the walk, gathered as arrays."""
+
+    def __init__(self) -> None:
+        self.zero: list[np.ndarray] = []
+        self.strategy: list[np.ndarray] = []
+        self.bases: list[np.ndarray] = []
+        self.exact: list[tuple[Fraction, ...] | None] = []
+
+    def add(self, zero: np.ndarray, strategy: np.ndarray, bases: np.ndarray) -> None:
+        self.zero.append(zero)
+        self.strategy.append(strategy)
+        self.bases.append(bases)
+        self.exact += [None] * len(bases)
+
+    def add_exact(self, v: Vertex) -> None:
+        self.zero.append(v.zero[None])
+        self.strategy.append(v.strategy[None])
+        self.bases.append(np.array([v.basis], dtype=np.intp))
+        self.exact.append(v.exact)
+
+    def vertices(self, s: int, t: int) -> Vertices:
+        """Gathered vertices; a degenerate vertex found from several bases is kept once."""
+        zero = np.concatenate(self.zero) if self.zero else np.zeros((0, s + t), dtype=bool)
+        strategy = np.concatenate(self.strategy) if self.strategy else np.zeros((0, s))
+        bases = np.concatenate(self.bases) if self.bases else np.zeros((0, t), dtype=np.intp)
+        keep, seen = [], set()
+        for k, exact in enumerate(self.exact):
+            if exact is not None:
+                key = exact + tuple(np.flatnonzero(zero[k]).tolist())
+                if key in seen:
+                    continue
+                seen.add(key)
+            keep.append(k)
+        return Vertices(zero[keep], strategy[keep], bases[keep], [self.exact[k] for k in keep])
+
+
+class _BasisSet:
+    """Bases as bit masks over the ``V`` variables (``ceil(V / 64)`` words),
+    for set operations on whole frontiers at once."""
+
+    def __init__(self, V: int, t: int):
+        self.V, self.t, self.words = V, t, (V + 63) // 64
+        self.seen = np.zeros(0, dtype=np.dtype((np.void, 8 * self.words)))
+
+    def masks(self, bases: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(bases), self.words), dtype=np.uint64)
+        rows = np.repeat(np.arange(len(bases)), bases.shape[1])
+        np.bitwise_or.at(out, (rows, bases.ravel() // 64), np.left_shift(np.uint64(1), (bases.ravel() % 64).astype(np.uint64)))
+        return out
+
+    def _keys(self, masks: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(masks).view(self.seen.dtype).ravel()
+
+    def swap(self, masks: np.ndarray, leaving: np.ndarray, entering: np.ndarray) -> np.ndarray:
+        """The masks with ``leaving`` replaced by ``entering`` (one pair per row)."""
+        out = masks.copy()
+        rows = np.arange(len(out))
+        one = np.uint64(1)
+        out[rows, leaving // 64] &= ~np.left_shift(one, (leaving % 64).astype(np.uint64))
+        out[rows, entering // 64] |= np.left_shift(one, (entering % 64).astype(np.uint64))
+        return out
+
+    def new(self, masks: np.ndarray) -> np.ndarray:
+        """The bases among ``masks`` not seen before (each once), as sorted
+        variable lists ``(F, t)``; they count as seen from now on."""
+        keys, first = np.unique(self._keys(masks), return_index=True)
+        fresh = ~np.isin(keys, self.seen)
+        self.seen = np.concatenate([self.seen, keys[fresh]])
+        chosen = masks[first[fresh]]
+        if not len(chosen):
+            return np.zeros((0, self.t), dtype=np.intp)
+        bits = (chosen[:, :, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+        bits = bits.reshape(len(chosen), -1)[:, :self.V].astype(bool)
+        return np.nonzero(bits)[1].reshape(len(chosen), self.t)
+
+
 class BestResponsePolytope:
     """``{z >= 0 : C z <= 1}`` for the payoffs ``P`` (``s x t``: this player's
     strategies as rows, the *opponent's* payoffs) given twice: ``normalised``,
@@ -143,26 +241,35 @@ class BestResponsePolytope:
         return tab.basis[row], tab.pivot(row, entering)
 
     def exact_vertex(self, tab: ExactTableau) -> Vertex:
-        return self._vertex(tab.basis, [r[-1] for r in tab.rows], tab.d)
+        return self._vertex(tab.basis, [r[-1] for r in tab.rows])
 
     def exact_point(self, basis: tuple[int, ...]) -> Vertex:
-        """The vertex of ``basis`` in rationals (one solve ``B z_B = 1``, no full tableau)."""
-        solved = fraction_free_inverse([[row[j] for j in basis] for row in self.N_int], [[1]] * self.t)
+        """The vertex of ``basis`` in rationals, from the square system of its
+        support ``I`` (the basic ``z``) and tight rows ``J`` (the nonbasic
+        slacks, ``|J| = |I|``): ``C_JI z_I = 1``; the basic slacks follow."""
+        s, t = self.s, self.t
+        I = [v for v in basis if v < s]
+        J = [j for j in range(t) if s + j not in basis]
+        C = self.N_int
+        solved = fraction_free_inverse([[C[j][i] for i in I] for j in J], [[1]] * len(I)) if I else (1, [])
         if solved is None:
             raise GameError(f"internal error: basis {basis} of a best-response polytope is singular")
-        d, rhs = solved
-        return self._vertex(basis, [r[0] for r in rhs], d)
+        d, z_I = solved
+        z = dict(zip(I, (r[0] for r in z_I)))
+        rhs = [z[v] if v < s else d - sum(C[v - s][i] * q for i, q in z.items()) for v in basis]
+        return self._vertex(basis, rhs)
 
-    def _vertex(self, basis: Sequence[int], rhs: list[int], d: int) -> Vertex:
+    def _vertex(self, basis: Sequence[int], rhs: list[int]) -> Vertex:
+        """The vertex whose basic variables are ``rhs / d`` for some ``d > 0``."""
         s, t = self.s, self.t
         zero = np.ones(s + t, dtype=bool)
-        z = [Fraction(0)] * s
+        z = [0] * s                   # its strategy z / 1^T z does not need d
         for var, r in zip(basis, rhs):
             zero[var] = r == 0
             if var < s:
-                z[var] = Fraction(r, d)
+                z[var] = r
         total = sum(z)
-        exact = tuple(v / total for v in z) if total else tuple(z)
+        exact = tuple(Fraction(v, total) if total else Fraction(0) for v in z)
         return Vertex(tuple(basis), zero, np.array([float(v) for v in exact]), exact)
 
     # -- many bases, in floats with error bounds ---------------------------------------
@@ -198,27 +305,17 @@ class BestResponsePolytope:
         return winner, proven | ~nonbasic
 
     # -- the vertex walk --------------------------------------------------------------
-    def vertices(self, exact: bool = False) -> list[Vertex]:
+    def vertices(self, exact: bool = False) -> Vertices:
         """Every vertex of the polytope (the origin included), each once."""
-        walk = self._exact_walk() if exact else self._verified_walk()
-        out: list[Vertex] = []
-        seen_points: set[tuple[Fraction, ...]] = set()
-        for v in walk:
-            if v.exact is not None:          # a degenerate vertex may have several bases
-                key = v.exact + tuple(np.flatnonzero(v.zero).tolist())
-                if key in seen_points:
-                    continue
-                seen_points.add(key)
-            out.append(v)
-        return out
+        return self._exact_walk() if exact else self._verified_walk()
 
-    def _exact_walk(self) -> Iterator[Vertex]:
-        start = self.exact(self.start)
+    def _exact_walk(self) -> Vertices:
+        found = _Level()
         seen = {frozenset(self.start)}
-        queue = [start]
+        queue = [self.exact(self.start)]
         while queue:
             tab = queue.pop()
-            yield self.exact_vertex(tab)
+            found.add_exact(self.exact_vertex(tab))
             basic = set(tab.basis)
             for e in range(self.s + self.t):
                 if e in basic:
@@ -229,41 +326,42 @@ class BestResponsePolytope:
                     seen.add(key)
                     queue.append(tab.pivot(row, e))
             self._check(len(seen))
+        return found.vertices(self.s, self.t)
 
-    def _verified_walk(self) -> Iterator[Vertex]:
+    def _verified_walk(self) -> Vertices:
         s, t = self.s, self.t
         V = s + t
-        seen = {frozenset(self.start)}
-        frontier = [self.start]
-        while frontier:
-            bases = np.array(frontier, dtype=np.intp)
-            frontier = []
+        found = _Level()
+        known = _BasisSet(V, t)
+        bases = known.new(known.masks(np.array([self.start], dtype=np.intp)))
+        while len(bases):
             T, eps = self.float_tableaux(bases)
             nonbasic = np.ones((len(bases), V), dtype=bool)
             np.put_along_axis(nonbasic, bases, False, axis=1)
             rows, proven = self.float_steps(T, eps, nonbasic)
-            values_ok = (T[:, :, V] > eps[:, None]).all(axis=1)
-            for f, basis in enumerate(bases.tolist()):
-                if values_ok[f] and proven[f].all():
-                    zero = nonbasic[f].copy()
-                    z = np.zeros(s)
-                    for var, val in zip(basis, T[f, :, V]):
-                        if var < s:
-                            z[var] = val
-                    yield Vertex(tuple(basis), zero, z / z.sum() if z.any() else z, None)
-                    steps = [(e, basis[rows[f, e]]) for e in np.flatnonzero(nonbasic[f]).tolist()]
-                else:
-                    tab = self.exact(tuple(basis))
-                    yield self.exact_vertex(tab)
-                    steps = [(e, basis[tab.leaving_row(e, self.lex)])
-                             for e in np.flatnonzero(nonbasic[f]).tolist()]
-                members = set(basis)
-                for e, leaving in steps:
-                    key = frozenset(members - {leaving} | {e})
-                    if key not in seen:
-                        seen.add(key)
-                        frontier.append(tuple(e if v == leaving else v for v in basis))
-            self._check(len(seen))
+            good = (T[:, :, V] > eps[:, None]).all(axis=1) & proven.all(axis=1)
+            masks = known.masks(bases)
+            # proven bases: labels are the nonbasic variables, every pivot is known
+            g = np.flatnonzero(good)
+            z = np.zeros((len(g), s))
+            values, own = T[g, :, V], bases[g] < s
+            z[np.nonzero(own)[0], bases[g][own]] = values[own]
+            total = z.sum(axis=1, keepdims=True)
+            found.add(nonbasic[g], np.divide(z, total, out=np.zeros_like(z), where=total > 0), bases[g])
+            f, e = np.nonzero(nonbasic[g])
+            leaving = bases[g[f], rows[g[f], e]]
+            successors = [known.swap(masks[g[f]], leaving, e)]
+            # the others: labels and pivots in rationals
+            for k in np.flatnonzero(~good).tolist():
+                basis = tuple(bases[k].tolist())
+                tab = self.exact(basis)
+                found.add_exact(self.exact_vertex(tab))
+                entering = np.flatnonzero(nonbasic[k])
+                out = np.array([basis[tab.leaving_row(int(v), self.lex)] for v in entering], dtype=np.intp)
+                successors.append(known.swap(np.repeat(masks[k:k + 1], len(entering), axis=0), out, entering))
+            bases = known.new(np.concatenate(successors))
+            self._check(len(known.seen))
+        return found.vertices(s, t)
 
     @staticmethod
     def _check(count: int) -> None:
