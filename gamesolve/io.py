@@ -30,7 +30,10 @@ from .finite import MatrixGame
 
 __all__ = ["read_nfg", "parse_nfg", "write_nfg", "format_nfg", "from_nashpy", "to_nashpy"]
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:/\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+))?(?:/\d+)?")
+MAX_NUMBER_CHARS = 1000      # longest number read; longer ones are refused before conversion
+MAX_EXPONENT = 1000          # largest |e| in a decimal exponent (float64 reaches 1e308)
+MAX_PROFILES = 10**7         # largest number of strategy profiles m * n
 _PUNCT = {"{": "'{'", "}": "'}'", ",": "','"}
 
 
@@ -139,7 +142,16 @@ class _Parser:
         return tok
 
     def number(self, what: str) -> Fraction:
+        """The next token as an exact number, its size checked before conversion,
+        so that ``1e100000000`` is an error at once rather than a huge integer."""
         tok = self.take("number", what)
+        if len(tok.text) > MAX_NUMBER_CHARS:
+            raise self.error(f"a number of {len(tok.text)} characters; numbers are limited to {MAX_NUMBER_CHARS}",
+                             tok)
+        exponent = _NUMBER.fullmatch(tok.text).group(1)  # type: ignore[union-attr]
+        if exponent is not None and abs(int(exponent)) > MAX_EXPONENT:
+            raise self.error(f"{_describe(tok)}: exponent {int(exponent)} is out of range (|e| <= "
+                             f"{MAX_EXPONENT}; float64 payoffs reach 1e308)", tok)
         try:
             value = Fraction(tok.text)
             float(value)
@@ -197,7 +209,7 @@ class _Parser:
         return MatrixGame(A, B, name=title or None, strategy_labels=strategies, player_labels=players)
 
     def strategies(self, players: list[str]) -> list[list[str]]:
-        self.take("{", "'{' opening the strategy counts or labels")
+        counts = self.take("{", "'{' opening the strategy counts or labels")
         out: list[list[str]] = []
         if self.tok.kind == "{":
             for p in players:
@@ -216,6 +228,9 @@ class _Parser:
                     raise self.error(f"{p!r} has {tok.text} strategies but only {self.remaining()} entries follow",
                                      tok)
                 out.append([str(i + 1) for i in range(int(count))])
+        if len(out[0]) * len(out[1]) > MAX_PROFILES:
+            raise self.error(f"{len(out[0])} x {len(out[1])} strategies make {len(out[0]) * len(out[1])} profiles; "
+                             f"gamesolve reads games of at most {MAX_PROFILES:.0e} profiles", counts)
         self.take("}", f"'}}' closing the strategies of the {len(players)} players")
         return out
 

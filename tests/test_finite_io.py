@@ -1,5 +1,6 @@
 """Gambit .nfg files (both formats) and nashpy interop."""
 
+import time
 from fractions import Fraction
 
 import nashpy
@@ -84,6 +85,35 @@ def test_malformed_files_give_line_and_column(text, line, column, needle):
     assert isinstance(err, gs.GameError)
     assert needle in str(err) and str(err).startswith(f"bad.nfg:{line}:{column}:")
     assert (err.line, err.column) == (line, column)
+
+
+@pytest.mark.parametrize("text, line, column, needle", [
+    ("NFG 1 R \"x\" { \"a\" \"b\" } { 1e100000000 1 } 1 1", 1, 27, "exponent 100000000 is out of range"),
+    ("NFG 1 R \"x\" { \"a\" \"b\" } { 1 1 }\n1e100000000 1", 2, 1, "exponent 100000000 is out of range"),
+    ("NFG 1 R \"x\" { \"a\" \"b\" } { 1 1 }\n1 -3e-100000000", 2, 3, "out of range"),
+    ("NFG 1 R \"x\" { \"a\" \"b\" } { 1 1 }\n1 " + "7" * 5000, 2, 3, "limited to 1000"),
+    ("NFG 1 R \"x\" { \"a\" \"b\" } { { \"u\" } { \"l\" } } { { \"\" 1 2e9999999 } } 1", 1, 54, "exponent 9999999 is out of range"),
+])
+def test_huge_numbers_are_refused_before_conversion_and_at_once(text, line, column, needle):
+    start = time.perf_counter()
+    with pytest.raises(gs.NfgParseError) as info:
+        parse_nfg(text, "big.nfg")
+    assert time.perf_counter() - start < 1.0
+    assert needle in str(info.value) and (info.value.line, info.value.column) == (line, column)
+
+
+def test_games_with_more_than_ten_million_profiles_are_refused_at_the_strategy_counts():
+    labels = " ".join(['"s"'] * 4000)
+    text = f'NFG 1 R "x" {{ "a" "b" }}\n{{ {{ {labels} }} {{ {labels} }} }}\n' + "0 " * 10
+    with pytest.raises(gs.NfgParseError, match=r"16000000 profiles; gamesolve reads games of at most 1e\+07") as info:
+        parse_nfg(text)
+    assert (info.value.line, info.value.column) == (2, 1)
+
+
+def test_numbers_within_the_limits_keep_their_exact_value():
+    game = parse_nfg("NFG 1 R \"x\" { \"a\" \"b\" } { 1 1 } 1e300 -25e-1000")
+    assert game.exact_payoffs()[0][0][0] == Fraction(10) ** 300
+    assert game.exact_payoffs()[1][0][0] == Fraction(-25, 10**1000)
 
 
 @settings(max_examples=300, deadline=None)
