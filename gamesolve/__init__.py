@@ -20,7 +20,7 @@ from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, Masked, NonNeg
 from .data import GaussianMixture, grid_of_gaussians, ring_of_gaussians
 from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
                      MissingDependencyError, NfgParseError, NonFiniteError, ShapeError, UnknownNameError)
-from .exact import Equilibrium, exact_equilibrium
+from .exact import Equilibrium, certify, exact_equilibrium
 from .finite import MatrixGame, MatrixGameBatch
 from .gan import R1, R2, GANGame, GANLoss, GradientPenalty
 from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
@@ -45,7 +45,7 @@ __all__ = [
     # solving
     "solve", "Result", "SolveState", "make_solver", "solver_names", "get_solver_spec",
     "GDA", "OGDA", "Extragradient", "ConsensusOptimization", "SGA", "CGD", "Lookahead", "NuPI", "PI",
-    "exact_equilibrium", "Equilibrium", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
+    "exact_equilibrium", "certify", "Equilibrium", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
     "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU",
     "ParallelNashMemory", "DoubleOracle", "GradientOracle",
     # analysis
