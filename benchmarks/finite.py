@@ -16,10 +16,24 @@
    equals its ``vertex-enumeration`` list, and that each equilibrium nashpy
    missed is an exact equilibrium of the game (rational arithmetic).
 
-Timings are medians of interleaved repeats (1, 3) or totals over the same
-games (2, 3); other processes on the machine slow both sides alike.
+4. von Stengel's 6 x 6 game with 75 equilibria (zoo ``von-stengel-75``):
+   ``vertex-enumeration`` (rational pivoting: the payoffs are integers) and
+   the same game given as floats (verified float pivoting). Target: all 75,
+   certified, in < 1 s. Gambit's ``enummixed`` (float and rational) is timed
+   beside it when pygambit is installed (optional, not a dependency).
+5. Near-degenerate games: payoffs in {0, 1, 2} plus 1e-6 or 1e-8 Gaussian
+   noise, sizes 2..5, the games on which float solvers go wrong.
+   ``vertex-enumeration`` and ``lemke-howson`` are checked against Gambit's
+   rational ``enummixed`` on the exact binary rationals of the floats (when
+   pygambit is installed): equilibria not certified, missing, or extra; and
+   Gambit's float ``enummixed`` is scored the same way, a float point
+   counting as found when it is within 1e-7 of an exact equilibrium.
 
-    python benchmarks/finite.py [--only 1 2 3] [--out DIR] [--games 10000] [--bimatrix 20] [--repeats 3]
+Timings are medians of interleaved repeats (1, 3) or totals over the same
+games (2, 3, 4, 5); other processes on the machine slow both sides alike.
+
+    python benchmarks/finite.py [--only 1 2 3 4 5] [--out DIR] [--games 10000] [--bimatrix 20] [--repeats 3]
+                                [--near 200]
 """
 
 from __future__ import annotations
@@ -30,6 +44,7 @@ import statistics
 import sys
 import time
 import warnings
+from fractions import Fraction
 from pathlib import Path
 
 import nashpy
@@ -37,6 +52,7 @@ import numpy as np
 import torch
 
 import gamesolve as gs
+from gamesolve.zoo import make_game
 
 
 def _timed(fn):
@@ -119,6 +135,118 @@ def bimatrix_7x7(count: int, seed: int = 0) -> dict:
             "missed_and_exact": missed_exact, "target": ">= 20x, same equilibria"}
 
 
+def _gambit():
+    try:
+        import pygambit
+    except ImportError:
+        return None
+    return pygambit
+
+
+def _gambit_game(gbt, game: gs.MatrixGame):
+    """The game in Gambit, payoffs as the exact rationals they are."""
+    def rational(v):
+        f = Fraction(v)
+        return gbt.Rational(f.numerator, f.denominator)
+    A, B = game.exact_payoffs()
+    return gbt.Game.from_arrays([[rational(v) for v in r] for r in A], [[rational(v) for v in r] for r in B])
+
+
+def _gambit_set(gbt_game, rational: bool) -> set:
+    """Gambit's enummixed equilibria as a set of pairs: exact Fractions, or floats (``rational=False``)."""
+    result = _gambit().nash.enummixed_solve(gbt_game, rational=rational)
+    read = (lambda v: Fraction(str(v))) if rational else float
+    return {tuple(tuple(read(eq[s]) for s in p.strategies) for p in gbt_game.players) for eq in result.equilibria}
+
+
+def _float_score(found: set, reference: set, tol: float = 1e-7) -> tuple[int, int]:
+    """``(missing, extra)`` for float equilibria against exact ones: each float pair is matched to
+    an unmatched exact pair within ``tol`` (max abs), once."""
+    left = [np.r_[[float(v) for v in x], [float(v) for v in y]] for x, y in reference]
+    extra = 0
+    for x, y in found:
+        point = np.r_[x, y]
+        k = next((k for k, r in enumerate(left) if np.abs(r - point).max() <= tol), None)
+        if k is None:
+            extra += 1
+        else:
+            left.pop(k)
+    return len(left), extra
+
+
+def _pairs(equilibria) -> set:
+    return {(tuple(eq.exact[0]), tuple(eq.exact[1])) for eq in equilibria if eq.certified}
+
+
+def von_stengel_75(repeats: int) -> dict:
+    game = make_game("von-stengel-75")
+    floats = gs.MatrixGame(game.A, game.B)
+    out: dict = {}
+    for label, g in (("gamesolve_rational", game), ("gamesolve_float", floats)):
+        times, result = [], None
+        for _ in range(repeats):
+            t, result = _timed(lambda: gs.solve(g, "vertex-enumeration"))
+            times.append(t)
+        out[label] = {"s": statistics.median(times), "equilibria": len(result.equilibria),
+                      "certified": result.certified}
+    gbt = _gambit()
+    if gbt is not None:
+        gg = _gambit_game(gbt, game)
+        for label, rational in (("gambit_float", False), ("gambit_rational", True)):
+            times = []
+            for _ in range(repeats):
+                t, found = _timed(lambda: _gambit_set(gg, rational))
+                times.append(t)
+            same = found == _pairs(result.equilibria) if rational else \
+                _float_score(found, _pairs(result.equilibria)) == (0, 0)
+            out[label] = {"s": statistics.median(times), "equilibria": len(found), "same_set": same}
+    out["target"] = "75, certified, < 1 s"
+    return out
+
+
+def near_degenerate(count: int, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    gbt = _gambit()
+    tally = {k: {"s": 0.0, "uncertified": 0, "missing": 0, "extra": 0, "games_wrong": 0}
+             for k in ("vertex-enumeration", "lemke-howson", "gambit_float")}
+    reference_s, equilibria = 0.0, 0
+    for k in range(count):
+        m, n = (int(v) for v in rng.integers(2, 6, 2))
+        noise = (1e-6, 1e-8)[k % 2]
+        A = rng.integers(0, 3, (m, n)) + noise * rng.standard_normal((m, n))
+        B = rng.integers(0, 3, (m, n)) + noise * rng.standard_normal((m, n))
+        game = gs.MatrixGame(A, B)
+        if gbt is not None:
+            gg = _gambit_game(gbt, game)
+            t, reference = _timed(lambda: _gambit_set(gg, True))
+            reference_s += t
+            t, found = _timed(lambda: _gambit_set(gg, False))
+            row = tally["gambit_float"]
+            row["s"] += t
+            missing, extra = _float_score(found, reference)
+            row["missing"] += missing
+            row["extra"] += extra
+            row["games_wrong"] += bool(missing or extra)
+        for name in ("vertex-enumeration", "lemke-howson"):
+            t, result = _timed(lambda: gs.solve(game, name).equilibria)
+            row = tally[name]
+            row["s"] += t
+            row["uncertified"] += sum(not eq.certified for eq in result)
+            if gbt is not None:
+                ours = _pairs(result)
+                row["extra"] += len(ours - reference)
+                row["missing"] += len(reference - ours) if name == "vertex-enumeration" else 0
+                row["games_wrong"] += (ours != reference) if name == "vertex-enumeration" else bool(ours - reference)
+        equilibria += len(reference) if gbt is not None else 0
+    if gbt is None:
+        del tally["gambit_float"]
+    else:
+        tally["gambit_float"]["uncertified"] = "n/a (no certificates)"
+    return {"games": count, "reference": "Gambit enummixed, rational" if gbt else "none (pygambit not installed)",
+            "reference_s": reference_s, "equilibria": equilibria, **tally,
+            "target": "0 uncertified, 0 missing, 0 extra"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="gamesolve-runs/benchmarks", help="folder for finite.json")
@@ -126,7 +254,8 @@ def main() -> None:
     parser.add_argument("--bimatrix", type=int, default=20, help="7 x 7 games of benchmark 3")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of benchmark 1")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--only", type=int, nargs="*", choices=(1, 2, 3), default=[1, 2, 3],
+    parser.add_argument("--near", type=int, default=200, help="near-degenerate games of benchmark 5")
+    parser.add_argument("--only", type=int, nargs="*", choices=(1, 2, 3, 4, 5), default=[1, 2, 3, 4, 5],
                         help="run only these benchmarks")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -151,6 +280,26 @@ def main() -> None:
               f"{r['equilibria_nashpy']}; nashpy's all among gamesolve's: {r['nashpy_within_gamesolve']}; gamesolve "
               f"= vertex enumeration: {r['gamesolve_equals_vertex_enumeration']}; the {r['missed_by_nashpy']} "
               f"nashpy missed are exact equilibria: {r['missed_and_exact']}/{r['missed_by_nashpy']}")
+    if 4 in args.only:
+        print("4. von Stengel's 6 x 6 game with 75 equilibria ...", flush=True)
+        r = report["von_stengel_75"] = von_stengel_75(args.repeats)
+        for k, v in r.items():
+            if k != "target":
+                same = f", same set as gamesolve's: {v['same_set']}" if "same_set" in v else ""
+                cert = f", certified: {v['certified']}" if "certified" in v else ""
+                print(f"   {k:20s} {1e3 * v['s']:8.1f} ms, {v['equilibria']} equilibria{cert}{same}")
+        if "gambit_float" not in r:
+            print("   Gambit skipped: pygambit is not installed (pip install pygambit)")
+    if 5 in args.only:
+        print(f"5. {args.near} near-degenerate games (payoffs in {{0, 1, 2}} + 1e-6 / 1e-8 noise, 2..5) ...",
+              flush=True)
+        r = report["near_degenerate"] = near_degenerate(args.near)
+        print(f"   reference: {r['reference']} ({r['reference_s']:.2f} s), {r['equilibria']} equilibria")
+        for k in ("vertex-enumeration", "lemke-howson", "gambit_float"):
+            if k in r:
+                v = r[k]
+                print(f"   {k:20s} {v['s']:7.2f} s; uncertified {v['uncertified']}, missing {v['missing']}, "
+                      f"not equilibria {v['extra']}, games wrong {v['games_wrong']}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "finite.json").write_text(json.dumps(report, indent=2))
