@@ -27,7 +27,9 @@ from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
 from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame
 from .mixed import MixedExtension
 from .restarts import DualRestart
-from .solve import Result, SolveState, solve
+from .protocol import IterativeSolver, OneShotSolver, Solution, Solver, SolverWrapper
+from .runs import Result, SolveState
+from .solve import solve
 from .solvers import (CGD, GDA, OGDA, PI, SGA, BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus,
                       ConsensusOptimization, DoubleOracle, Extragradient, FictitiousPlay, GradientOracle, Hedge,
                       Lookahead, NuPI, ParallelNashMemory, RegretMatching, Replicator, get_solver_spec, make_solver,
@@ -43,7 +45,8 @@ __all__ = [
     # data
     "GaussianMixture", "ring_of_gaussians", "grid_of_gaussians",
     # solving
-    "solve", "Result", "SolveState", "make_solver", "solver_names", "get_solver_spec",
+    "solve", "Result", "SolveState", "Solver", "SolverWrapper", "IterativeSolver", "OneShotSolver", "Solution",
+    "make_solver", "solver_names", "get_solver_spec",
     "GDA", "OGDA", "Extragradient", "ConsensusOptimization", "SGA", "CGD", "Lookahead", "NuPI", "PI",
     "exact_equilibrium", "certify", "Equilibrium", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
     "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU",

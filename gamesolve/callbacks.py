@@ -27,7 +27,7 @@ import numpy as np
 
 from .core import all_finite
 from .errors import InvalidParameterError, MissingDependencyError
-from .solve import SolveState, _save_checkpoint
+from .runs import SolveState, write_checkpoint
 
 __all__ = ["CSVLogger", "TensorBoardLogger", "SaveCheckpoints", "SaveSamples", "StepSizeSchedule"]
 
@@ -182,7 +182,7 @@ class SaveCheckpoints:
         if state.step % self.every or not all_finite(list(state.game.parameters())):
             return
         path = self.folder / f"step-{state.step:06d}.ckpt"
-        _save_checkpoint(path, state.step, state.game, state.solver, state.trajectory)
+        write_checkpoint(path, state.step, state.game, state.solver, state.trajectory)
         self.saved.append(path)
         while self.keep is not None and len(self.saved) > self.keep:
             old = self.saved.pop(0)

@@ -30,7 +30,7 @@ from torch import Tensor
 
 from .core import Game, Masked, Player, Reals
 from .errors import DomainError, InvalidParameterError, ShapeError
-from .solve import SolveState
+from .runs import SolveState
 
 __all__ = ["prunable", "magnitude_masks", "player_masks", "random_masks_like", "mask_distance", "sparsity", "apply_masks",
            "one_shot_masks", "EarlyBird", "EarlyBirdCallback", "LotteryTicket"]

@@ -26,7 +26,7 @@ import torch
 
 from .errors import InvalidParameterError
 from .lagrangian import LagrangianGame
-from .solve import SolveState
+from .runs import SolveState
 
 __all__ = ["DualRestart"]
 

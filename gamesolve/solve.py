@@ -1,10 +1,12 @@
 """``gs.solve``: the one entry point that runs a solver on a game.
 
-Iterative solvers (anything with ``step()``) run in a loop that records a
+A one-shot solver (:class:`~gamesolve.protocol.OneShotSolver`) is called
+once and its :class:`~gamesolve.protocol.Solution` becomes a
+:class:`~gamesolve.runs.Result`. An iterative solver
+(:class:`~gamesolve.protocol.IterativeSolver`) runs in a loop that records a
 :class:`~gamesolve.analysis.trajectory.Trajectory`, stops on tolerance,
-divergence, a callback or Ctrl-C, keeps the last finite state on NaN/inf and
-checkpoints on request. One-shot solvers (anything with ``run()``, e.g. the
-LP of a matrix game) are called once.
+divergence, the solver's own ``stop_reason``, a callback or Ctrl-C, keeps the
+last finite state on NaN/inf and checkpoints on request.
 """
 
 from __future__ import annotations
@@ -16,70 +18,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import torch
 
-from .analysis.metrics import METRICS
+from .analysis.metrics import METRICS, distance_to_equilibrium, exploitability
 from .analysis.trajectory import Trajectory
 from .core import all_finite, flatten
-from .errors import GameError, InvalidParameterError, NonFiniteError
+from .errors import InvalidParameterError, NonFiniteError
+from .protocol import IterativeSolver, OneShotSolver
+from .runs import Callback, Result, SolveState, read_checkpoint, write_checkpoint
 from .solvers.registry import make_solver
 
 __all__ = ["solve", "Result", "SolveState"]
-
-
-@dataclass
-class Result:
-    """What a run produced.
-
-    ``strategies`` has one entry per player (a tensor for a tensor player, a
-    list of tensors for a network player; numpy arrays for finite-game
-    solvers). Solvers that find several equilibria list them all in
-    ``equilibria`` (``strategies`` is the first), as
-    :class:`~gamesolve.exact.Equilibrium` pairs that carry their exact form
-    and exact regret; ``certified`` says that every one is an exact
-    equilibrium of the game as given (iterative solvers' answers are
-    approximate: ``certified`` is False). ``converged`` says whether
-    the stopping criterion was met and ``reason`` says why the run ended.
-    ``error`` holds the :class:`NonFiniteError` of a run that hit NaN/inf and
-    was asked to report rather than raise.
-    """
-
-    strategies: tuple[Any, ...]
-    trajectory: Trajectory = field(default_factory=Trajectory)
-    converged: bool = False
-    reason: str = ""
-    wall_time: float = 0.0
-    steps: int = 0
-    solver: str = ""
-    game: str = ""
-    equilibria: list[tuple[Any, Any]] | None = None
-    certified: bool = False
-    value: float | None = None
-    error: GameError | None = None
-    checkpoint: Path | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        return (f"Result(game={self.game!r}, solver={self.solver!r}, steps={self.steps}, converged={self.converged}, "
-                f"reason={self.reason!r}, wall_time={self.wall_time:.3g}s)")
-
-
-class SolveState(NamedTuple):
-    """What a callback receives after every step; a callback returning ``True`` stops the run."""
-
-    step: int
-    metrics: Mapping[str, float]
-    game: Any
-    solver: Any
-    trajectory: Trajectory
-
-
-Callback = Callable[[SolveState], Any]
 
 
 def _resolve_metrics(metrics: Iterable[Any] | Mapping[str, Callable] | None, game: Any) -> dict[str, Callable]:
@@ -147,14 +100,6 @@ class _Progress:
             self.bar.stop()
 
 
-def _save_checkpoint(path: Path, step: int, game: Any, solver: Any, trajectory: Trajectory) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": "gamesolve-checkpoint-1", "step": step, "game": game.state_dict(),
-                "solver": solver.state_dict(), "trajectory": trajectory.state_dict()}, tmp)
-    os.replace(tmp, path)
-
-
 def solve(
     game: Any,
     solver: Any,
@@ -207,151 +152,192 @@ def solve(
       ends the run (not converged) with that reason.
     - Ctrl-C finishes the current step and returns what the run has.
     """
-    if isinstance(solver, str):
-        name = solver
-        solver = make_solver(solver, game, **solver_params)
-    elif solver_params:
-        raise InvalidParameterError(
-            f"solver parameters {sorted(solver_params)} only apply to a solver given by name; "
-            "pass them to the solver's constructor instead")
-    else:
-        name = type(solver).__name__
-        if getattr(solver, "game", None) is None and hasattr(solver, "bind"):
-            solver.bind(game)
-    game_name = getattr(game, "name", type(game).__name__)
-    if steps is None:
-        steps = int(getattr(solver, "default_steps", 1000))
-    if tol is None:
-        tol = getattr(solver, "default_tol", None)
+    solver, name = _solver(game, solver, solver_params)
     if seed is not None:
-        for obj in (game, solver):
-            if hasattr(obj, "seed"):
-                obj.seed(seed)
-    start_time = time.perf_counter()
-    if not hasattr(solver, "step"):
-        if not hasattr(solver, "run"):
-            raise InvalidParameterError(f"{name} has neither step() nor run(); it is not a solver")
-        result = solver.run()
-        result.wall_time = time.perf_counter() - start_time
-        result.solver = result.solver or name
-        result.game = result.game or game_name
-        return result
+        if callable(getattr(game, "seed", None)):
+            game.seed(seed)
+        solver.seed(seed)
+    start = time.perf_counter()
+    if isinstance(solver, OneShotSolver):
+        result = _one_shot(game, solver, name)
+    else:
+        if on_nonfinite not in ("raise", "report"):
+            raise InvalidParameterError(f"on_nonfinite must be 'raise' or 'report', got {on_nonfinite!r}")
+        run = _Loop(game, solver, name, steps=(solver.default_steps or 1000) if steps is None else steps,
+                    tol=solver.default_tol if tol is None else tol, log_every=log_every,
+                    metrics=_resolve_metrics(metrics, game), callbacks=callbacks, divergence=divergence,
+                    checkpoint=checkpoint, checkpoint_every=checkpoint_every, record_strategies=record_strategies)
+        if resume_from is not None:
+            run.resume(resume_from)
+        result = run.run(progress)
+    result.wall_time = time.perf_counter() - start
+    if result.error is not None and on_nonfinite == "raise":
+        result.error.result = result  # type: ignore[attr-defined]
+        raise result.error
+    return result
 
-    if steps < 0 or log_every < 1:
-        raise InvalidParameterError(f"steps must be >= 0 and log_every >= 1, got steps={steps}, log_every={log_every}")
-    if on_nonfinite not in ("raise", "report"):
-        raise InvalidParameterError(f"on_nonfinite must be 'raise' or 'report', got {on_nonfinite!r}")
-    extra_metrics = _resolve_metrics(metrics, game)
-    residual_key = getattr(solver, "residual_key", "residual")
-    ckpt_path = Path(checkpoint) if checkpoint is not None else None
 
+def _solver(game: Any, solver: Any, params: dict[str, Any]) -> tuple[Any, str]:
+    """The solver object for ``solver`` (a name or an object, bound to ``game``) and its name."""
+    if isinstance(solver, str):
+        return make_solver(solver, game, **params), solver
+    if params:
+        raise InvalidParameterError(
+            f"solver parameters {sorted(params)} only apply to a solver given by name; "
+            "pass them to the solver's constructor instead")
+    if not isinstance(solver, (IterativeSolver, OneShotSolver)):
+        raise InvalidParameterError(
+            f"{type(solver).__name__} is not a solver: it needs step(), strategies() and state_dict() (iterative) "
+            "or run() (one-shot), and the protocol's optional parts; derive it from gamesolve.protocol.Solver, "
+            "which gives those their defaults")
+    if solver.game is None:
+        solver.bind(game)
+    return solver, solver.name or type(solver).__name__
+
+
+def _one_shot(game: Any, solver: OneShotSolver, name: str) -> Result:
+    """Run a one-shot solver; the game is left at the solution's strategies, and the result's
+    one trajectory row holds the solver's metrics, the largest exploitability among the
+    equilibria and the distance to the game's known equilibrium."""
+    solution = solver.run()
+    game.set_strategies([torch.as_tensor(s) for s in solution.strategies])
+    row = dict(solution.metrics)
+    if solution.equilibria is not None:
+        row["exploitability"] = max(exploitability(game, eq) for eq in solution.equilibria)
+        if getattr(game, "equilibrium", None) is not None:
+            row["distance"] = distance_to_equilibrium(game)
     trajectory = Trajectory()
-    step = 0
-    if resume_from is not None:
-        state = torch.load(resume_from, weights_only=False)
-        if state.get("format") != "gamesolve-checkpoint-1":
-            raise GameError(f"{resume_from} is not a gamesolve checkpoint")
-        game.load_state_dict(state["game"])
-        solver.load_state_dict(state["solver"])
-        trajectory = Trajectory.from_state_dict(state["trajectory"])
-        step = int(state["step"])
+    trajectory.append(0, row)
+    return Result(strategies=solution.strategies, trajectory=trajectory, converged=True, reason=solution.reason,
+                  steps=0, solver=name, game=getattr(game, "name", type(game).__name__),
+                  equilibria=solution.equilibria, value=solution.value, certified=solution.certified,
+                  extras=solution.extras)
 
-    params = list(game.parameters()) if hasattr(game, "parameters") else []
-    # the iterates before the last two steps, so that a NaN/inf never costs the last finite state
-    buffers = [[torch.empty_like(p) for p in params] for _ in range(2)]
-    first = step
 
-    def last_finite(at: int) -> int:
-        """Put the strategies back at the latest finite iterate <= ``at`` we still hold; return its step."""
-        game.restore(buffers[at % 2])
-        if all_finite(params) or at == first:
+class _Loop:
+    """One run of an iterative solver: the loop of :func:`solve`."""
+
+    def __init__(self, game: Any, solver: IterativeSolver, name: str, *, steps: int, tol: float | None,
+                 log_every: int, metrics: dict[str, Callable], callbacks: Sequence[Callback],
+                 divergence: float | None, checkpoint: str | os.PathLike | None, checkpoint_every: int | None,
+                 record_strategies: bool):
+        if steps < 0 or log_every < 1:
+            raise InvalidParameterError(f"steps must be >= 0 and log_every >= 1, got steps={steps}, "
+                                        f"log_every={log_every}")
+        self.game, self.solver, self.name = game, solver, name
+        self.game_name = getattr(game, "name", type(game).__name__)
+        self.steps, self.tol, self.log_every = steps, tol, log_every
+        self.metrics, self.callbacks, self.divergence = metrics, callbacks, divergence
+        self.checkpoint = Path(checkpoint) if checkpoint is not None else None
+        self.checkpoint_every, self.record_strategies = checkpoint_every, record_strategies
+        self.trajectory, self.step, self.first = Trajectory(), 0, 0
+        self.params = list(game.parameters()) if hasattr(game, "parameters") else []
+        # the iterates before the last two steps, so that a NaN/inf never costs the last finite state
+        self.buffers = [[torch.empty_like(p) for p in self.params] for _ in range(2)]
+
+    def resume(self, path: str | os.PathLike) -> None:
+        """Continue exactly from a checkpoint written by a run of the same game and solver."""
+        self.step, self.trajectory = read_checkpoint(path, self.game, self.solver)
+        self.first = self.step
+
+    def last_finite(self, at: int) -> int:
+        """Put the strategies back at the latest finite iterate <= ``at`` still held; return its step."""
+        self.game.restore(self.buffers[at % 2])
+        if all_finite(self.params) or at == self.first:
             return at
-        game.restore(buffers[(at - 1) % 2])
+        self.game.restore(self.buffers[(at - 1) % 2])
         return at - 1
 
-    def point() -> np.ndarray | None:
-        if not record_strategies or not params:
+    def point(self) -> np.ndarray | None:
+        if not self.record_strategies or not self.params:
             return None
-        return flatten([p.detach() for p in params]).double().cpu().numpy()
+        return flatten([p.detach() for p in self.params]).double().cpu().numpy()
 
-    def measure() -> dict[str, float]:
+    def measure(self) -> dict[str, float]:
         """The extra metrics at the current iterate, leaving the game's random stream untouched."""
-        rng = getattr(game, "generator", None)
+        rng = getattr(self.game, "generator", None)
         state = rng.get_state() if rng is not None else None
         try:
-            return {k: float(fn(game)) for k, fn in extra_metrics.items()}
+            return {k: float(fn(self.game)) for k, fn in self.metrics.items()}
         finally:
             if rng is not None:
                 rng.set_state(state)
 
-    can_skip_metrics = hasattr(solver, "measuring")
-    show = progress if progress is not None else (sys.stderr.isatty() and steps - step >= 100)
-    bar = _Progress(bool(show), steps, step, f"{name} on {game_name}")
-    converged, reason, error = False, f"reached the step budget ({steps})", None
-    last: Mapping[str, float] = {}
-    try:
-        with _deferred_interrupt() as interrupt:
-            while step < steps:
-                row = measure() if step % log_every == 0 else {}
-                here = point() if step % log_every == 0 else None
-                if params:
-                    with torch.no_grad():
-                        torch._foreach_copy_(buffers[step % 2], params)
-                if can_skip_metrics:   # per-step metrics only where they are recorded
-                    solver.measuring = step % log_every == 0
-                try:
-                    info = solver.step() or {}
-                except NonFiniteError as err:
-                    step = last_finite(step) if params else step
-                    error = NonFiniteError(f"{err}; the run keeps the finite iterate of step {step}", step=step)
-                    reason = "non-finite values"
-                    break
-                last = {**info, **row}
-                if step % log_every == 0:
-                    trajectory.append(step, last, here)
-                step += 1
-                bar.update(step, last)
-                residual = info.get(residual_key)
-                if tol is not None and residual is not None and residual <= tol:
-                    converged, reason = True, f"{residual_key} {residual:.3g} <= tol {tol:g} at step {step - 1}"
-                    break
-                if getattr(solver, "stop_reason", None):
-                    reason = f"{solver.stop_reason} at step {step}"
-                    break
-                grad_norm = info.get("grad_norm")
-                if divergence is not None and grad_norm is not None and grad_norm > divergence:
-                    reason = f"diverged: grad_norm {grad_norm:.3g} > {divergence:g} at step {step - 1}"
-                    break
-                stop = False
-                for cb in callbacks:
-                    stop = bool(cb(SolveState(step, last, game, solver, trajectory))) or stop
-                if stop:
-                    reason = f"stopped by a callback at step {step}"
-                    break
-                if interrupt["hit"]:
-                    reason = f"interrupted at step {step}"
-                    break
-                if ckpt_path is not None and checkpoint_every and step % checkpoint_every == 0 and all_finite(params):
-                    _save_checkpoint(ckpt_path, step, game, solver, trajectory)
-    finally:
-        if can_skip_metrics:
-            solver.measuring = True
-        bar.update(step, last, force=True)
-        bar.close()
-    if error is None and step > first and params and not all_finite(params):
-        step = last_finite(step - 1)
-        error = NonFiniteError(f"{name}: the strategies overflowed in the last step; the run keeps the finite "
-                               f"iterate of step {step} (lower the step size)", step=step)
-        reason = "non-finite values"
-    if ckpt_path is not None:
-        _save_checkpoint(ckpt_path, step, game, solver, trajectory)
-    if extra_metrics and (len(trajectory) == 0 or trajectory.steps[-1] != step):
-        trajectory.append(step, measure(), point())
-    strategies = solver.strategies() if hasattr(solver, "strategies") else game.strategies()
-    result = Result(strategies=tuple(strategies), trajectory=trajectory, converged=converged, reason=reason,
-                    wall_time=time.perf_counter() - start_time, steps=step, solver=name, game=game_name,
-                    error=error, checkpoint=ckpt_path)
-    if error is not None and on_nonfinite == "raise":
-        error.result = result  # type: ignore[attr-defined]
-        raise error
-    return result
+    def run(self, progress: bool | None) -> Result:
+        show = progress if progress is not None else (sys.stderr.isatty() and self.steps - self.step >= 100)
+        bar = _Progress(bool(show), self.steps, self.step, f"{self.name} on {self.game_name}")
+        outcome: tuple[bool, str, NonFiniteError | None] = (False, f"reached the step budget ({self.steps})", None)
+        last: Mapping[str, float] = {}
+        try:
+            with _deferred_interrupt() as interrupt:
+                while self.step < self.steps:
+                    ended, last = self.advance(interrupt)
+                    bar.update(self.step, last)
+                    if ended is not None:
+                        outcome = ended
+                        break
+        finally:
+            self.solver.measuring = True
+            bar.update(self.step, last, force=True)
+            bar.close()
+        return self.finish(*outcome)
+
+    def advance(self, interrupt: dict[str, bool]) -> tuple[tuple[bool, str, NonFiniteError | None] | None,
+                                                            Mapping[str, float]]:
+        """One step; returns ``(converged, reason, error)`` if the run ends here, and the step's row."""
+        recorded = self.step % self.log_every == 0
+        row = self.measure() if recorded else {}
+        here = self.point() if recorded else None
+        if self.params:
+            with torch.no_grad():
+                torch._foreach_copy_(self.buffers[self.step % 2], self.params)
+        self.solver.measuring = recorded     # per-step metrics only where they are recorded
+        try:
+            info = self.solver.step() or {}
+        except NonFiniteError as err:
+            self.step = self.last_finite(self.step) if self.params else self.step
+            error = NonFiniteError(f"{err}; the run keeps the finite iterate of step {self.step}", step=self.step)
+            return (False, "non-finite values", error), {}
+        last = {**info, **row}
+        if recorded:
+            self.trajectory.append(self.step, last, here)
+        self.step += 1
+        return self.stop(info, last, interrupt), last
+
+    def stop(self, info: Mapping[str, float], last: Mapping[str, float],
+             interrupt: dict[str, bool]) -> tuple[bool, str, None] | None:
+        """Why the run ends after the step just taken, if it does; checkpoints otherwise."""
+        step, key = self.step, self.solver.residual_key
+        residual = info.get(key)
+        if self.tol is not None and residual is not None and residual <= self.tol:
+            return True, f"{key} {residual:.3g} <= tol {self.tol:g} at step {step - 1}", None
+        if self.solver.stop_reason:
+            return False, f"{self.solver.stop_reason} at step {step}", None
+        grad_norm = info.get("grad_norm")
+        if self.divergence is not None and grad_norm is not None and grad_norm > self.divergence:
+            return False, f"diverged: grad_norm {grad_norm:.3g} > {self.divergence:g} at step {step - 1}", None
+        stop = False
+        for cb in self.callbacks:
+            stop = bool(cb(SolveState(step, last, self.game, self.solver, self.trajectory))) or stop
+        if stop:
+            return False, f"stopped by a callback at step {step}", None
+        if interrupt["hit"]:
+            return False, f"interrupted at step {step}", None
+        if self.checkpoint is not None and self.checkpoint_every and step % self.checkpoint_every == 0 \
+                and all_finite(self.params):
+            write_checkpoint(self.checkpoint, step, self.game, self.solver, self.trajectory)
+        return None
+
+    def finish(self, converged: bool, reason: str, error: NonFiniteError | None) -> Result:
+        if error is None and self.step > self.first and self.params and not all_finite(self.params):
+            self.step = self.last_finite(self.step - 1)
+            error = NonFiniteError(f"{self.name}: the strategies overflowed in the last step; the run keeps the "
+                                   f"finite iterate of step {self.step} (lower the step size)", step=self.step)
+            reason = "non-finite values"
+        if self.checkpoint is not None:
+            write_checkpoint(self.checkpoint, self.step, self.game, self.solver, self.trajectory)
+        if self.metrics and (len(self.trajectory) == 0 or self.trajectory.steps[-1] != self.step):
+            self.trajectory.append(self.step, self.measure(), self.point())
+        return Result(strategies=tuple(self.solver.strategies()), trajectory=self.trajectory, converged=converged,
+                      reason=reason, steps=self.step, solver=self.name, game=self.game_name, error=error,
+                      checkpoint=self.checkpoint)

@@ -198,7 +198,7 @@ def test_lookahead_passes_quiet_steps_on_to_its_inner_solver():
         solver = gs.Lookahead(gs.OGDA(game, lr=0.3), k=5)
         quiet = []
         runs[every] = gs.solve(game, solver, steps=200, log_every=every, progress=False,
-                               callbacks=[lambda s: quiet.append(not s.solver.solver.measuring)]), game, quiet
+                               callbacks=[lambda s: quiet.append(not s.solver.inner.measuring)]), game, quiet
     (full, g1, q1), (sparse, g10, q10) = runs[1], runs[10]
     assert not any(q1) and sum(q10) == 180
     assert all(torch.equal(a, b) for a, b in zip(g1.parameters(), g10.parameters()))

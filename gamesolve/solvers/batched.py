@@ -27,14 +27,15 @@ from torch import Tensor
 
 from ..errors import InvalidParameterError, NonFiniteError
 from ..finite import MatrixGameBatch
-from .registry import check_capabilities, register_solver
+from ..protocol import Solver
+from .registry import register_solver
 
 AVERAGING = ("uniform", "linear", "quadratic")    # weights t^0, t^1, t^2
 
 __all__ = ["BatchedSolver", "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU"]
 
 
-class BatchedSolver:
+class BatchedSolver(Solver):
     """Shared machinery of the batched solvers (see the module docstring).
 
     With ``tol`` set, a game whose exploitability is at most ``tol`` at a
@@ -48,7 +49,7 @@ class BatchedSolver:
     _state: tuple[str, ...] = ()
 
     def __init__(self, games: MatrixGameBatch, tol: float | None = None, check_every: int = 10):
-        check_capabilities(games, self.requires, type(self).__name__)
+        self.bind(games)
         if not (isinstance(check_every, int) and check_every >= 1):
             raise InvalidParameterError(f"{type(self).__name__}: check_every must be a positive int, "
                                         f"got {check_every!r}")
@@ -291,12 +292,9 @@ class BatchedOptimisticMWU(BatchedSolver):
         self.y = torch.softmax(self.logits_y + self.lr * v, dim=0)
 
 
-_B = frozenset({"batched-payoffs"})
 register_solver("batched-fictitious-play", BatchedFictitiousPlay, summary="fictitious play on a batch of games",
-                requires=_B, family="batched")
+                family="batched")
 register_solver("batched-regret-matching+", BatchedRegretMatchingPlus,
-                summary="(predictive) regret matching+ on a batch of games, alternating", requires=_B,
-                family="batched")
+                summary="(predictive) regret matching+ on a batch of games, alternating", family="batched")
 register_solver("batched-optimistic-mwu", BatchedOptimisticMWU,
-                summary="optimistic multiplicative weights on a batch of games, last iterate", requires=_B,
-                family="batched")
+                summary="optimistic multiplicative weights on a batch of games, last iterate", family="batched")

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 import numpy as np
 
-from ..analysis.trajectory import Trajectory
 from ..errors import GameError, InvalidParameterError
 from ..finite import MatrixGame
+from ..protocol import Solution
 from .oneshot import OneShot
 from .registry import register_solver
-
-if TYPE_CHECKING:
-    from ..solve import Result
 
 __all__ = ["CorrelatedEquilibrium"]
 
@@ -82,10 +80,8 @@ class CorrelatedEquilibrium(OneShot):
             blocks.append(D)
         return np.vstack(blocks)
 
-    def run(self) -> Result:
+    def run(self) -> Solution:
         import cvxpy as cp
-
-        from ..solve import Result
 
         m, n = self.game.shape
         p = cp.Variable(m * n, nonneg=True)
@@ -102,26 +98,14 @@ class CorrelatedEquilibrium(OneShot):
         dist = np.where(dist > 1e-9, dist, 0.0)     # interior-point solvers leave ~1e-10 on zero entries
         dist /= dist.sum()
         gain = float(self.game.correlated_regrets(dist, coarse=self.coarse).max())
-        x, y = dist.sum(axis=1), dist.sum(axis=0)
-        self.game.set_strategies([self.game.players[0].params[0].new_tensor(x),
-                                  self.game.players[1].params[0].new_tensor(y)])
-        trajectory = Trajectory()
-        trajectory.append(0, {"deviation_gain": gain})
-        return Result(strategies=(x, y), trajectory=trajectory, converged=True, steps=0, solver=self.name,
-                      game=self.game.name, value=float((self.objective * dist).sum()),
-                      reason=f"{problem.status} ({problem.solver_stats.solver_name})",
-                      extras={"distribution": dist, "objective": self.objective, "deviation_gain": gain})
+        return Solution(reason=f"{problem.status} ({problem.solver_stats.solver_name})",
+                        strategies=(dist.sum(axis=1), dist.sum(axis=0)), value=float((self.objective * dist).sum()),
+                        metrics={"deviation_gain": gain},
+                        extras={"distribution": dist, "objective": self.objective, "deviation_gain": gain})
 
 
-def _coarse(game: MatrixGame, **params: Any) -> CorrelatedEquilibrium:
-    return CorrelatedEquilibrium(game, coarse=True, **params)
-
-
-
-
-register_solver("correlated-equilibrium", CorrelatedEquilibrium,
-                summary="correlated equilibrium maximising welfare or a given objective (LP, cvxpy; approximate)",
-                requires=CorrelatedEquilibrium.requires, family="finite")
-register_solver("coarse-correlated-equilibrium", _coarse,
-                summary="coarse correlated equilibrium maximising welfare or a given objective (LP, cvxpy; approximate)",
-                requires=CorrelatedEquilibrium.requires, family="finite")
+register_solver("correlated-equilibrium", CorrelatedEquilibrium, family="finite",
+                summary="correlated equilibrium maximising welfare or a given objective (LP, cvxpy; approximate)")
+register_solver("coarse-correlated-equilibrium", partial(CorrelatedEquilibrium, coarse=True), family="finite",
+                summary="coarse correlated equilibrium maximising welfare or a given objective (LP, cvxpy; "
+                        "approximate)")

@@ -19,6 +19,7 @@ row player's payoff vector against the current column strategy.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,8 @@ import torch
 
 from ..errors import InvalidParameterError, NonFiniteError
 from ..finite import MatrixGame
-from .registry import check_capabilities, register_solver
+from ..protocol import Solver
+from .registry import register_solver
 
 AVERAGING = ("uniform", "linear", "quadratic")    # weights t^0, t^1, t^2
 
@@ -38,7 +40,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
-class LearningDynamics:
+class LearningDynamics(Solver):
     """Shared machinery: the payoff matrices, the step protocol and state."""
 
     requires = frozenset({"payoffs"})
@@ -46,8 +48,7 @@ class LearningDynamics:
     _state: tuple[str, ...] = ()
 
     def __init__(self, game: MatrixGame):
-        check_capabilities(game, self.requires, type(self).__name__)
-        self.game = game
+        self.bind(game)
         self.A, self.BT = game.A, game.B.T
         self.iteration = 0
         self.x0, self.y0 = game.current_strategies()
@@ -269,34 +270,20 @@ class Replicator(LearningDynamics):
         self.z_y = self.z_y + h / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
 
 
-def _regret_matching_plus(game: MatrixGame, **params: Any) -> RegretMatching:
-    return RegretMatching(game, **{"plus": True, "alternating": True, "averaging": "linear", **params})
-
-
-def _predictive_regret_matching_plus(game: MatrixGame, **params: Any) -> RegretMatching:
-    return RegretMatching(game, **{"plus": True, "alternating": True, "averaging": "quadratic", "predictive": True,
-                                   **params})
-
-
-def _optimistic_hedge(game: MatrixGame, **params: Any) -> Hedge:
-    return Hedge(game, optimistic=True, **params)
-
-
-_P = frozenset({"payoffs"})
 register_solver("fictitious-play", FictitiousPlay, summary="fictitious play (Brown 1951), average strategies",
-                requires=_P, family="finite")
-register_solver("regret-matching", RegretMatching, summary="regret matching (Hart & Mas-Colell 2000), average",
-                requires=_P, family="finite")
-register_solver("regret-matching+", _regret_matching_plus,
-                summary="regret matching+ (Tammelin 2014), alternating, linear averaging", requires=_P,
                 family="finite")
-register_solver("predictive-regret-matching+", _predictive_regret_matching_plus,
+register_solver("regret-matching", RegretMatching, summary="regret matching (Hart & Mas-Colell 2000), average",
+                family="finite")
+register_solver("regret-matching+", partial(RegretMatching, plus=True, alternating=True, averaging="linear"),
+                summary="regret matching+ (Tammelin 2014), alternating, linear averaging", family="finite")
+register_solver("predictive-regret-matching+",
+                partial(RegretMatching, plus=True, alternating=True, averaging="quadratic", predictive=True),
                 summary="predictive regret matching+ (Farina et al. 2021), alternating, quadratic averaging",
-                requires=_P, family="finite")
+                family="finite")
 register_solver("hedge", Hedge, summary="hedge / multiplicative weights (Freund & Schapire 1997), average",
-                requires=_P, family="finite")
-register_solver("optimistic-mwu", _optimistic_hedge,
+                family="finite")
+register_solver("optimistic-mwu", partial(Hedge, optimistic=True),
                 summary="optimistic multiplicative weights (Daskalakis & Panageas 2019), last iterate",
-                requires=_P, family="finite")
+                family="finite")
 register_solver("replicator", Replicator, summary="replicator dynamics (Taylor & Jonker 1978), RK4",
-                requires=_P, family="finite")
+                family="finite")

@@ -21,20 +21,17 @@ import itertools
 from collections.abc import Iterator
 from fractions import Fraction
 from math import comb
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import DegenerateGameError
 from ..exact import Equilibrium, fraction_free_inverse
 from ..finite import MatrixGame
+from ..protocol import Solution
 from ..verified import gamma, inverse_bound, residual_bound
-from .oneshot import OneShot, equilibrium_result, normalised
+from .oneshot import OneShot, equilibrium_solution, normalised
 from .polytope import BestResponsePolytope, Vertices
 from .registry import register_solver
-
-if TYPE_CHECKING:
-    from ..solve import Result
 
 __all__ = ["VertexEnumeration", "SupportEnumeration", "degeneracy_witness", "best_response_polytopes"]
 
@@ -79,11 +76,11 @@ class VertexEnumeration(OneShot):
     name = "vertex-enumeration"
     certifies = True
 
-    def run(self) -> Result:
+    def run(self) -> Solution:
         equilibria = self.enumerate()
         degenerate = "" if len(equilibria) % 2 else " (an even number: the game is degenerate)"
         arithmetic = "rational" if self.exact else "verified float"
-        return equilibrium_result(self.game, equilibria, solver=self.name,
+        return equilibrium_solution(self.game, equilibria, solver=self.name,
                                   reason=f"certified: {len(equilibria)} extreme equilibria{degenerate}, "
                                          f"{arithmetic} pivoting")
 
@@ -236,7 +233,7 @@ class SupportEnumeration(OneShot):
     name = "support-enumeration"
     certifies = True
 
-    def run(self) -> Result:
+    def run(self) -> Solution:
         game = self.game
         witness = degeneracy_witness(game)
         if witness is not None:
@@ -251,7 +248,7 @@ class SupportEnumeration(OneShot):
             err.witness = witness  # type: ignore[attr-defined]
             raise err
         equilibria = self.enumerate()
-        return equilibrium_result(game, equilibria, solver=self.name,
+        return equilibrium_solution(game, equilibria, solver=self.name,
                                   reason=f"certified: {len(equilibria)} equilibria of a non-degenerate game")
 
     def enumerate(self) -> list[Equilibrium]:
@@ -282,8 +279,6 @@ class SupportEnumeration(OneShot):
 
 
 register_solver("support-enumeration", SupportEnumeration,
-                summary="all equilibria of a non-degenerate bimatrix game, certified (refuses degenerate ones)",
-                requires=SupportEnumeration.requires, family="finite")
+                summary="all equilibria of a non-degenerate bimatrix game, certified (refuses degenerate ones)", family="finite")
 register_solver("vertex-enumeration", VertexEnumeration,
-                summary="all extreme equilibria, degenerate games included, certified (as Gambit's enummixed)",
-                requires=VertexEnumeration.requires, family="finite")
+                summary="all extreme equilibria, degenerate games included, certified (as Gambit's enummixed)", family="finite")

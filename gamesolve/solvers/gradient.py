@@ -29,7 +29,8 @@ from torch import Tensor
 
 from ..core import Game, all_finite, stored_values
 from ..errors import InvalidParameterError, NonFiniteError
-from .registry import check_capabilities, register_solver
+from ..protocol import Solver
+from .registry import register_solver
 
 __all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver"]
 
@@ -149,7 +150,7 @@ def _make_rules(game: Game, lr: PerPlayer | None, optimizers: PerPlayer | None, 
 # --------------------------------------------------------------------------
 
 
-class GradientSolver:
+class GradientSolver(Solver):
     """Shared machinery: per-player rules, projection, metrics, state.
 
     ``step()`` returns the metrics of the iterate it started from:
@@ -165,11 +166,9 @@ class GradientSolver:
     """
 
     requires = frozenset({"gradients"})
-    residual_key = "residual"
 
     def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None):
-        check_capabilities(game, self.requires, type(self).__name__)
-        self.game = game
+        self.bind(game)
         self.rules = _make_rules(game, lr, optimizers, type(self).__name__)
         self.iteration = 0
         self._params = [p.params for p in game.players]

@@ -23,6 +23,7 @@ from torch import Tensor
 from ..analysis.spectral import GameJacobian
 from ..core import Game
 from ..errors import InvalidParameterError
+from ..protocol import IterativeSolver, SolverWrapper
 from .gradient import GradientSolver, PerPlayer
 from .registry import make_solver, register_solver
 
@@ -167,7 +168,7 @@ class CGD(_JacobianSolver):
         return self._move(jac, jac.to_tensors(np.concatenate([dx, dy])), metrics)
 
 
-class Lookahead:
+class Lookahead(SolverWrapper):
     """Lookahead-minmax (Chavdarova et al. 2021) around any iterative solver:
     after every ``k`` steps of ``solver`` the joint strategies are pulled back
     towards slow weights ``phi`` (both players at once),
@@ -183,17 +184,17 @@ class Lookahead:
     feasible points, so they stay in convex domains.
     """
 
-    def __init__(self, solver: Any, k: int = 5, alpha: float = 0.5):
-        if not hasattr(solver, "step") or not hasattr(solver, "game"):
-            raise InvalidParameterError(f"Lookahead wraps an iterative solver with .step() and .game, got {solver!r}")
+    requires = frozenset({"gradients"})   # what the default inner solver needs; an instance reports its inner's
+
+    def __init__(self, solver: IterativeSolver, k: int = 5, alpha: float = 0.5):
+        if not isinstance(solver, IterativeSolver):
+            raise InvalidParameterError(f"Lookahead wraps an iterative solver (see gamesolve.protocol), got {solver!r}")
         if not (isinstance(k, int) and k >= 1):
             raise InvalidParameterError(f"Lookahead: k must be a positive integer, got {k!r}")
         if not (0 < alpha <= 1):
             raise InvalidParameterError(f"Lookahead: alpha must be in (0, 1], got {alpha!r}")
-        self.solver, self.k, self.alpha = solver, k, float(alpha)
-        self.game = solver.game
-        self.requires = getattr(solver, "requires", frozenset())
-        self.residual_key = getattr(solver, "residual_key", "residual")
+        super().__init__(solver)
+        self.k, self.alpha = k, float(alpha)
         self.iteration = 0
         self.slow: list[Tensor] | None = None
 
@@ -203,7 +204,7 @@ class Lookahead:
         inner solver's own state, e.g. optimizer moments, carries on)."""
         if self.slow is None:
             self.slow = self.game.snapshot()
-        metrics = dict(self.solver.step() or {})
+        metrics = dict(self.inner.step() or {})
         self.iteration += 1
         sync = self.iteration % self.k == 0
         if sync:
@@ -217,39 +218,23 @@ class Lookahead:
         metrics["sync"] = float(sync)
         return metrics
 
-    @property
-    def measuring(self) -> bool:
-        """The inner solver's ``measuring`` switch (see :class:`~gamesolve.solvers.gradient.GradientSolver`),
-        so that ``gs.solve(..., log_every=k)`` skips its metrics between recorded steps."""
-        return getattr(self.solver, "measuring", True)
-
-    @measuring.setter
-    def measuring(self, value: bool) -> None:
-        if hasattr(self.solver, "measuring"):
-            self.solver.measuring = value
-
-    def seed(self, seed: int) -> None:
-        """Seed the inner solver, if it is random."""
-        if hasattr(self.solver, "seed"):
-            self.solver.seed(seed)
-
     def strategies(self) -> tuple[Any, Any]:
         """The players' current (fast) strategies."""
         return self.game.strategies()
 
     def state_dict(self) -> dict[str, Any]:
         """Iteration count, the inner solver's state and the slow weights."""
-        return {"iteration": self.iteration, "inner": self.solver.state_dict(),
+        return {"iteration": self.iteration, "inner": self.inner.state_dict(),
                 "slow": None if self.slow is None else [t.clone() for t in self.slow]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` saved."""
         self.iteration = int(state["iteration"])
-        self.solver.load_state_dict(state["inner"])
+        self.inner.load_state_dict(state["inner"])
         self.slow = None if state["slow"] is None else [t.clone() for t in state["slow"]]
 
     def __repr__(self) -> str:
-        return f"Lookahead({self.solver!r}, k={self.k}, alpha={self.alpha})"
+        return f"Lookahead({self.inner!r}, k={self.k}, alpha={self.alpha})"
 
 
 def _lookahead(game: Game, inner: str = "gda", k: int = 5, alpha: float = 0.5, **params: Any) -> Lookahead:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..errors import GameError, InvalidParameterError
 from ..exact import Equilibrium
 from ..finite import MatrixGame
+from ..protocol import Solution
 from .enumeration import best_response_polytopes
-from .oneshot import OneShot, equilibrium_result
+from .oneshot import OneShot, equilibrium_solution
 from .polytope import BestResponsePolytope, ExactTableau
 from .registry import register_solver
-
-if TYPE_CHECKING:
-    from ..solve import Result
 
 __all__ = ["LemkeHowson"]
 
@@ -103,7 +99,7 @@ class LemkeHowson(OneShot):
         raise GameError(f"lemke-howson: no equilibrium after {self.max_pivots} pivots from label {label}; raise "
                         "max_pivots, or use 'vertex-enumeration' for a small game")
 
-    def run(self) -> Result:
+    def run(self) -> Solution:
         equilibria: list[Equilibrium] = []
         by_label: dict[int, int] = {}
         pivots: dict[int, int] = {}
@@ -114,11 +110,10 @@ class LemkeHowson(OneShot):
                 equilibria.append(eq)
                 match = len(equilibria) - 1
             by_label[label] = match
-        return equilibrium_result(self.game, equilibria, solver=self.name,
+        return equilibrium_solution(self.game, equilibria, solver=self.name,
                                   reason=f"certified: {len(equilibria)} equilibria from {len(self.labels)} labels",
                                   extras={"by_label": by_label, "pivots": pivots})
 
 
 register_solver("lemke-howson", LemkeHowson,
-                summary="Lemke-Howson, one equilibrium per label, exact lexicographic pivots, certified",
-                requires=LemkeHowson.requires, family="finite")
+                summary="Lemke-Howson, one equilibrium per label, exact lexicographic pivots, certified", family="finite")

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import scipy.optimize
 
 from ..errors import GameError, InvalidParameterError
 from ..exact import CERTIFY_LIMIT, Equilibrium, certify
 from ..finite import MatrixGame
-from .oneshot import OneShot, centred, equilibrium_result
+from ..protocol import Solution
+from .oneshot import OneShot, centred, equilibrium_solution
 from .registry import register_solver
-
-if TYPE_CHECKING:
-    from ..solve import Result
 
 __all__ = ["LinearProgram"]
 
@@ -89,7 +85,7 @@ class LinearProgram(OneShot):
                                         f"got {method!r}")
         self.method = method
 
-    def run(self) -> Result:
+    def run(self) -> Solution:
         A = self.game.A
         Ap = centred(A) + 1.5     # entries in [1, 2]
         m, n = A.shape
@@ -114,11 +110,10 @@ class LinearProgram(OneShot):
                    f"not certified: a support exceeds {CERTIFY_LIMIT} strategies" if large else
                    "not certified: no exact equilibrium on its supports")
             status = f"approximate, regret {float(eq.regret):.2g} ({why})"
-        return equilibrium_result(self.game, [eq], solver=self.name, value=value,
+        return equilibrium_solution(self.game, [eq], solver=self.name, value=value,
                                   reason=f"optimal (HiGHS, {res.nit} iterations), {status}")
 
 
 
 
-register_solver("lp", LinearProgram, summary="zero-sum value and optimal strategies, one LP (HiGHS), certified",
-                requires=LinearProgram.requires, family="finite")
+register_solver("lp", LinearProgram, summary="zero-sum value and optimal strategies, one LP (HiGHS), certified", family="finite")

@@ -1,34 +1,27 @@
 """What the one-shot finite-game solvers share: the capability check and
 parameters, the payoffs normalised twice (floats with an error bound, exact
-integers), and the :class:`~gamesolve.solve.Result` they return.
+integers), and the :class:`~gamesolve.protocol.Solution` they return.
 
-One-shot solvers: ``run()`` returns a Result whose ``equilibria`` lists every
-equilibrium found as :class:`~gamesolve.exact.Equilibrium` pairs
-(``strategies`` is the first), ``certified`` says whether each is an exact
-equilibrium of the game as given (exact regret 0), ``value`` is the row
-player's payoff in a zero-sum game, and the one-row trajectory holds the
-largest ``exploitability`` among them, recomputed from the payoffs. The
-solver leaves the game's players at the first equilibrium.
+One-shot solvers: ``run()`` returns a Solution whose ``equilibria`` lists
+every equilibrium found as :class:`~gamesolve.exact.Equilibrium` pairs
+(each with its exact form and exact regret), ``value`` is the row player's
+payoff in a zero-sum game and ``extras["payoffs"]`` both players' payoffs at
+each equilibrium; ``gs.solve`` turns it into a Result.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..analysis.metrics import distance_to_equilibrium
-from ..analysis.trajectory import Trajectory
 from ..errors import GameError, InvalidParameterError
 from ..exact import Equilibrium
 from ..finite import MatrixGame
+from ..protocol import Solution, Solver, check_capabilities
 from ..verified import UNIT_ROUNDOFF
-from .registry import check_capabilities
 
-if TYPE_CHECKING:
-    from ..solve import Result
-
-__all__ = ["OneShot", "Normalised", "normalised", "centred", "equilibrium_result"]
+__all__ = ["OneShot", "Normalised", "normalised", "centred", "equilibrium_solution"]
 
 
 def centred(M: np.ndarray) -> np.ndarray:
@@ -78,34 +71,21 @@ def normalised(game: MatrixGame) -> Normalised:
     return Normalised(centred(game.A) + 1.5, centred(game.B) + 1.5, A_int, B_int, error)
 
 
-def equilibrium_result(game: MatrixGame, equilibria: list[Equilibrium], *, solver: str, reason: str,
-                       value: float | None = None, extras: dict[str, Any] | None = None) -> Result:
-    """A :class:`Result` for equilibria found by a one-shot solver: the game's
-    players are set to the first; the trajectory's single row holds the
-    largest exploitability among them (and the distance to the game's known
-    equilibrium, when it has one); ``certified`` holds when every one is."""
-    from ..solve import Result   # solve imports the solver registry, which imports this module
-
+def equilibrium_solution(game: MatrixGame, equilibria: list[Equilibrium], *, solver: str, reason: str,
+                         value: float | None = None, extras: dict[str, Any] | None = None) -> Solution:
+    """The :class:`Solution` of a one-shot solver that found ``equilibria``: the
+    players' payoffs at each (``extras["payoffs"]``) and, in a zero-sum game,
+    the value (the row player's payoff at the first, unless given)."""
     if not equilibria:
         raise GameError(f"{solver}: found no equilibrium of {game.name}; every finite game has one, so this is a "
                         "numerical failure (try 'vertex-enumeration' or 'lp')")
-    game.set_strategies([game.players[0].params[0].new_tensor(equilibria[0][0]),
-                         game.players[1].params[0].new_tensor(equilibria[0][1])])
-    row = {"exploitability": max(game.exploitability(x, y) for x, y in equilibria)}
-    if game.equilibrium is not None:
-        row["distance"] = distance_to_equilibrium(game)
-    trajectory = Trajectory()
-    trajectory.append(0, row)
     payoffs = [game.expected_payoffs(x, y) for x, y in equilibria]
     if value is None and game.zero_sum:
         value = float(payoffs[0][0])
-    certified = all(eq.certified for eq in equilibria)
-    return Result(strategies=equilibria[0], trajectory=trajectory, converged=True, reason=reason, steps=0,
-                  solver=solver, game=game.name, equilibria=equilibria, value=value, certified=certified,
-                  extras={"payoffs": payoffs, **(extras or {})})
+    return Solution(reason=reason, equilibria=equilibria, value=value, extras={"payoffs": payoffs, **(extras or {})})
 
 
-class OneShot:
+class OneShot(Solver):
     """Capability check, ``tol`` and ``exact``, and the ``run()`` protocol of
     one-shot finite solvers. ``exact=None`` computes in rationals when the
     payoffs were given exactly (ints, Fractions, an ``.nfg`` file) and in
@@ -127,7 +107,7 @@ class OneShot:
         self.tol = float(tol)
         self.exact = game.exact_given if exact is None else bool(exact)
 
-    def run(self) -> Result:
+    def run(self) -> Solution:
         raise NotImplementedError
 
     def __repr__(self) -> str:

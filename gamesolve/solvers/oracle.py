@@ -32,7 +32,8 @@ from ..core import Game, Player, Simplex, all_finite
 from ..errors import GameError, IncompatibleSolverError, InvalidParameterError, NonFiniteError
 from ..finite import MatrixGame
 from ..mixed import MixedExtension, PureStrategy, Snapshot
-from .registry import register_solver
+from ..protocol import OneShotSolver, Solver
+from .registry import make_solver, register_solver
 
 __all__ = ["GradientOracle", "payoff_against", "exact_best_response", "projected_replicator_dynamics",
            "ParallelNashMemory", "DoubleOracle"]
@@ -255,15 +256,17 @@ def _meta_equilibrium(solver: MetaSolver, M1: np.ndarray, M2: np.ndarray) -> tup
         return np.full(M1.shape[0], 1.0 / M1.shape[0]), np.full(M1.shape[1], 1.0 / M1.shape[1])
     if solver == "prd":
         return projected_replicator_dynamics(M1, M2)
-    from ..solve import solve   # solve -> solvers -> this module
-
     meta = MatrixGame(M1, M2, name="meta-game")
     name = ("lp" if meta.zero_sum else "lemke-howson") if solver == "nash" else solver
     if name == "lp" and not meta.zero_sum:
         raise IncompatibleSolverError("meta_solver='lp' needs a zero-sum game; use 'nash' (Lemke-Howson for a "
                                       "general-sum meta-game) or another finite solver")
-    result = solve(meta, name, progress=False)
-    return np.asarray(result.strategies[0], dtype=float), np.asarray(result.strategies[1], dtype=float)
+    solver = make_solver(name, meta)
+    if not isinstance(solver, OneShotSolver):
+        raise InvalidParameterError(f"meta_solver {name!r} is iterative; give a one-shot finite solver ('nash', 'lp', "
+                                    "'support-enumeration', 'vertex-enumeration', 'lemke-howson') or a callable")
+    x, y = solver.run().strategies
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
 # --------------------------------------------------------------------------
@@ -271,7 +274,7 @@ def _meta_equilibrium(solver: MetaSolver, M1: np.ndarray, M2: np.ndarray) -> tup
 # --------------------------------------------------------------------------
 
 
-class ParallelNashMemory:
+class ParallelNashMemory(Solver):
     """Parallel Nash Memory (Oliehoek, de Jong & Vlassis 2006; for GANGs,
     Oliehoek et al. 2017). Iteration ``t`` on the meta-game ``(M_1, M_2)`` of
     the pools:
@@ -305,7 +308,6 @@ class ParallelNashMemory:
     """
 
     requires = frozenset({"pools"})
-    residual_key = "residual"
 
     def __init__(self, best_response: Oracle | Sequence[Oracle] | None = None, meta_solver: MetaSolver = "nash",
                  epsilon: float = 1e-9, max_iterations: int = 100, *, parallel: bool | Game = False):

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import IncompatibleSolverError, UnknownNameError, parameter_errors
+from ..errors import UnknownNameError, parameter_errors
+from ..protocol import check_capabilities
 
 __all__ = ["SolverSpec", "register_solver", "solver_names", "get_solver_spec", "make_solver",
            "check_capabilities"]
@@ -37,12 +38,26 @@ class SolverSpec:
 _REGISTRY: dict[str, SolverSpec] = {}
 
 
-def register_solver(name: str, factory: Callable[..., Any], *, summary: str,
-                    requires: Iterable[str], family: str) -> None:
-    """Make ``factory`` reachable as ``gs.solve(game, name, **params)``."""
+def _declared_requires(factory: Callable[..., Any]) -> frozenset[str]:
+    """What a solver class declares it needs (``factory`` a class or a ``functools.partial`` of one)."""
+    cls = getattr(factory, "func", factory)
+    requires = getattr(cls, "requires", None)
+    if not isinstance(requires, frozenset):
+        raise TypeError(f"register_solver: {factory!r} declares no `requires` (a frozenset of capabilities); "
+                        "register the solver class, or a functools.partial of it")
+    return requires
+
+
+def register_solver(name: str, factory: Callable[..., Any], *, summary: str, family: str,
+                    requires: Iterable[str] | None = None) -> None:
+    """Make ``factory`` (a solver class, or a ``functools.partial`` of one)
+    reachable as ``gs.solve(game, name, **params)``. What it needs is read
+    from the class's ``requires``; ``requires`` overrides it for a factory
+    that needs more than its class (a solver bound to one kind of game)."""
     if name in _REGISTRY and _REGISTRY[name].factory is not factory:
         raise ValueError(f"solver name {name!r} is already registered")
-    _REGISTRY[name] = SolverSpec(name, factory, summary, frozenset(requires), family)
+    needs = frozenset(requires) if requires is not None else _declared_requires(factory)
+    _REGISTRY[name] = SolverSpec(name, factory, summary, needs, family)
 
 
 def solver_names(family: str | None = None) -> list[str]:
@@ -67,15 +82,3 @@ def make_solver(name: str, game: Any, **params: Any) -> Any:
     check_capabilities(game, spec.requires, name)
     with parameter_errors(f"solver {name!r}", params):
         return spec.factory(game, **params)
-
-
-def check_capabilities(game: Any, requires: Iterable[str], who: str) -> None:
-    """Raise :class:`IncompatibleSolverError` if ``game`` lacks a capability ``who`` needs."""
-    offered = frozenset(getattr(game, "capabilities", ()))
-    missing = frozenset(requires) - offered
-    if missing:
-        raise IncompatibleSolverError(
-            f"{who} needs {', '.join(sorted(missing))}, but {type(game).__name__} offers "
-            f"{', '.join(sorted(offered)) or 'nothing'}; choose a solver that works with what the game offers "
-            "(`gamesolve solvers` lists what each needs)"
-        )
