@@ -101,14 +101,15 @@ def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
                   f"({result.steps} steps, {result.wall_time:.3f} s)")
     if result.value is not None:
         console.print(f"value: {result.value:.10g}")
-    eqs = result.equilibria if result.equilibria else [result.strategies]
-    for k, eq in enumerate(eqs):
-        label = f"equilibrium {k + 1}" if result.equilibria else "strategies"
-        for player, strategy in zip(("player 1", "player 2"), eq):
-            console.print(f"  {label}, {player}: {_strategy_text(strategy)}")
+    if result.equilibria:
+        _print_equilibria(console, game, result, game.player_labels, as_fractions=True)
+    else:
+        for player, strategy in zip(game.players, result.strategies):
+            console.print(f"  {player.name}: {_strategy_text(strategy)}", highlight=False)
     traj = result.trajectory
     if len(traj):
-        console.print("final metrics: " + ", ".join(f"{k}={format_value(traj.last(k))}" for k in traj.keys()))
+        floats = " of the float64 strategies" if result.equilibria else ""
+        console.print(f"final metrics{floats}: " + ", ".join(f"{k}={format_value(traj.last(k))}" for k in traj.keys()))
     if args.out and len(traj):
         path = traj.to_csv(Path(args.out) / f"{args.game}-{solver}.csv")
         console.print(f"trajectory written to {path}")
@@ -159,8 +160,30 @@ def _float_text(values: Sequence[float]) -> str:
     return "  ".join(f"{float(v):.10g}" for v in values)
 
 
-def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
+def _print_equilibria(console: Console, game: Any, result: Any, players: Sequence[str], as_fractions: bool) -> None:
+    """Each equilibrium of a one-shot finite solver: exact fractions where it is certified (else
+    floats), both players' payoffs, and whether it is certified or approximate, with its regret."""
     from .exact import fraction_text
+
+    A, B = game.exact_payoffs()
+    for k, eq in enumerate(result.equilibria, 1):
+        if eq.certified and as_fractions:
+            xq, yq = eq.exact
+            pay = [sum((M[i][j] * p * q for i, p in enumerate(xq) if p for j, q in enumerate(yq) if q), Fraction(0))
+                   for M in (A, B)]
+            lines = [fraction_text(xq), fraction_text(yq), fraction_text(pay)]
+        else:
+            lines = [_float_text(eq.x), _float_text(eq.y), _float_text(game.expected_payoffs(eq.x, eq.y))]
+        status = "certified: exact regret 0" if eq.certified else f"approximate: regret {float(eq.regret):.3g}"
+        console.print(f"equilibrium {k} ({status})", highlight=False)
+        console.print(f"  {players[0]}: {lines[0]}\n  {players[1]}: {lines[1]}\n  payoffs: {lines[2]}", highlight=False)
+    summary = ("all certified: exact equilibria of the game as given" if result.certified
+               else "not all certified (see each equilibrium)")
+    count = len(result.equilibria)
+    console.print(f"{count} {'equilibrium' if count == 1 else 'equilibria'}, {summary}", highlight=False)
+
+
+def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
     from .io import read_nfg
     from .solve import solve
     from .solvers.registry import make_solver
@@ -193,21 +216,7 @@ def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
                       f"{game.exploitability(x, y):.3g}; not an exact equilibrium):", highlight=False)
         console.print(f"  {p1}: {_float_text(x)}\n  {p2}: {_float_text(y)}", highlight=False)
         return 0 if result.error is None else 1
-    A, B = game.exact_payoffs()
-    for k, eq in enumerate(result.equilibria, 1):
-        if eq.certified and not args.float:
-            xq, yq = eq.exact
-            pay = [sum((M[i][j] * xq[i] * yq[j] for i in range(m) if xq[i] for j in range(n) if yq[j]), Fraction(0))
-                   for M in (A, B)]
-            lines = [fraction_text(xq), fraction_text(yq), fraction_text(pay)]
-        else:
-            lines = [_float_text(eq.x), _float_text(eq.y), _float_text(game.expected_payoffs(eq.x, eq.y))]
-        status = "certified: exact regret 0" if eq.certified else f"approximate: regret {float(eq.regret):.3g}"
-        console.print(f"equilibrium {k} ({status})", highlight=False)
-        console.print(f"  {p1}: {lines[0]}\n  {p2}: {lines[1]}\n  payoffs: {lines[2]}", highlight=False)
-    summary = ("all certified: exact equilibria of the game as given" if result.certified
-               else "not all certified (see each equilibrium)")
-    console.print(f"{len(result.equilibria)} equilibria, {summary}", highlight=False)
+    _print_equilibria(console, game, result, (p1, p2), as_fractions=not args.float)
     return 0
 
 

@@ -31,6 +31,20 @@ def test_nash_prints_every_equilibrium_in_exact_fractions(tmp_path, capsys):
     assert "joint distribution" in capsys.readouterr().out
 
 
+def test_solve_prints_certified_equilibria_as_fractions_and_iterates_by_player_name(capsys):
+    assert main(["solve", "von-stengel-75", "--solver", "vertex-enumeration"]) == 0
+    out = capsys.readouterr().out
+    assert "75 equilibria, all certified: exact equilibria of the game as given" in out
+    assert "  Player 1: 132/245  66/245  6/49  12/245  4/245  1/245\n" in out
+    assert out.count("(certified: exact regret 0)") == 75
+    assert "final metrics of the float64 strategies: exploitability=" in out
+    assert main(["solve", "rock-paper-scissors", "--solver", "lp"]) == 0
+    assert "1 equilibrium, all certified" in capsys.readouterr().out
+    assert main(["solve", "rock-paper-scissors", "--solver", "hedge", "--steps", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "  row: [" in out and "  column: [" in out and "certified" not in out
+
+
 @pytest.mark.parametrize("content, args, needle", [
     (None, [], "no such file"),
     ('NFG 1 R "x" { "a" "b" } { 2 2 }\n1 2 3', [], ":2:1: the table starting here needs 8 payoffs"),
@@ -51,7 +65,7 @@ def test_nash_errors_are_one_line_with_status_2(tmp_path, capsys, content, args,
 def test_solve_rock_paper_scissors_with_lp(capsys):
     assert main(["solve", "rock-paper-scissors", "--solver", "lp"]) == 0
     out = capsys.readouterr().out
-    assert "value: 0" in out and "[0.333333, 0.333333, 0.333333]" in out and "exploitability=" in out
+    assert "value: 0" in out and "  Player 1: 1/3  1/3  1/3\n" in out and "exploitability=" in out
 
 
 def test_compare_shows_exploitability_as_the_residual_of_finite_games(tmp_path, capsys):

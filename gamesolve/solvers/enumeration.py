@@ -278,7 +278,7 @@ class SupportEnumeration(OneShot):
         return _ordered(found)
 
 
-register_solver("support-enumeration", SupportEnumeration,
-                summary="all equilibria of a non-degenerate bimatrix game, certified (refuses degenerate ones)", family="finite")
-register_solver("vertex-enumeration", VertexEnumeration,
-                summary="all extreme equilibria, degenerate games included, certified (as Gambit's enummixed)", family="finite")
+register_solver("support-enumeration", SupportEnumeration, family="finite",
+                summary="all equilibria of a non-degenerate bimatrix game, certified (refuses degenerate ones)")
+register_solver("vertex-enumeration", VertexEnumeration, family="finite",
+                summary="all extreme equilibria, degenerate games included, certified (as Gambit's enummixed)")

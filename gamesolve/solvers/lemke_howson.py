@@ -115,5 +115,5 @@ class LemkeHowson(OneShot):
                                   extras={"by_label": by_label, "pivots": pivots})
 
 
-register_solver("lemke-howson", LemkeHowson,
-                summary="Lemke-Howson, one equilibrium per label, exact lexicographic pivots, certified", family="finite")
+register_solver("lemke-howson", LemkeHowson, family="finite",
+                summary="Lemke-Howson, one equilibrium per label, exact lexicographic pivots, certified")

@@ -114,6 +114,5 @@ class LinearProgram(OneShot):
                                   reason=f"optimal (HiGHS, {res.nit} iterations), {status}")
 
 
-
-
-register_solver("lp", LinearProgram, summary="zero-sum value and optimal strategies, one LP (HiGHS), certified", family="finite")
+register_solver("lp", LinearProgram, family="finite",
+                summary="zero-sum value and optimal strategies, one LP (HiGHS), certified")

@@ -185,7 +185,8 @@ class _BasisSet:
     def masks(self, bases: np.ndarray) -> np.ndarray:
         out = np.zeros((len(bases), self.words), dtype=np.uint64)
         rows = np.repeat(np.arange(len(bases)), bases.shape[1])
-        np.bitwise_or.at(out, (rows, bases.ravel() // 64), np.left_shift(np.uint64(1), (bases.ravel() % 64).astype(np.uint64)))
+        bits = np.left_shift(np.uint64(1), (bases.ravel() % 64).astype(np.uint64))
+        np.bitwise_or.at(out, (rows, bases.ravel() // 64), bits)
         return out
 
     def _keys(self, masks: np.ndarray) -> np.ndarray:

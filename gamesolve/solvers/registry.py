@@ -66,7 +66,8 @@ def solver_names(family: str | None = None) -> list[str]:
 
 
 def get_solver_spec(name: str) -> SolverSpec:
-    """The :class:`SolverSpec` registered as ``name``; an unknown name raises :class:`UnknownNameError` with close matches."""
+    """The :class:`SolverSpec` registered as ``name``; an unknown name raises
+    :class:`UnknownNameError` with close matches."""
     try:
         return _REGISTRY[name]
     except KeyError:
