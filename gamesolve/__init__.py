@@ -21,7 +21,8 @@ from .data import GaussianMixture, grid_of_gaussians, ring_of_gaussians
 from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
                      MissingDependencyError, NfgParseError, NonFiniteError, ShapeError, UnknownNameError)
 from .exact import Equilibrium, certify, exact_equilibrium
-from .finite import MatrixGame, MatrixGameBatch
+from .finite import MatrixGame
+from .matrix_batch import MatrixGameBatch
 from .gan import R1, R2, GANGame, GANLoss, GradientPenalty
 from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
 from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame

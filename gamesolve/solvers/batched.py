@@ -1,6 +1,6 @@
 """Iterative solvers for a batch of bimatrix games at once, in torch.
 
-A :class:`~gamesolve.finite.MatrixGameBatch` holds ``batch`` games of one
+A :class:`~gamesolve.matrix_batch.MatrixGameBatch` holds ``batch`` games of one
 shape ``(m, n)``; the solvers here run the same learning dynamics as
 :mod:`gamesolve.solvers.dynamics` on all of them simultaneously, on whatever
 device the payoffs live (CPU or GPU). Internally the batch is the *last*
@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError, NonFiniteError
-from ..finite import MatrixGameBatch
+from ..matrix_batch import MatrixGameBatch
 from ..protocol import Solver
 from .registry import register_solver
 
