@@ -411,8 +411,14 @@ class LagrangianGame(Game):
     def _multiplier_terms(self, observed: Sequence[_Observed], lambdas: Sequence[Tensor]) -> list[Tensor]:
         return [lam[o.indices] if o.indices is not None else lam for lam, o in zip(lambdas, observed)]
 
-    def _primal_loss(self, objective: Tensor, observed: Sequence[_Observed]) -> Tensor:
-        lambdas = self._multiplier_terms(observed, [p.detach() for p in self.players[1].params])
+    def _primal_loss(self, objective: Tensor, observed: Sequence[_Observed], attached: bool = False) -> Tensor:
+        """The primal player's loss; the multipliers enter it detached (the primal
+        gradient needs no graph to them) unless ``attached``, which a second-order
+        analysis asks for (``evaluate(create_graph=True)``): then the primal
+        gradient ``grad_x L`` keeps its dependence on the multipliers and the
+        game Jacobian has its coupling block ``d grad_x L / d lambda = grad g~(x)^T``."""
+        multipliers = self.players[1].params
+        lambdas = self._multiplier_terms(observed, multipliers if attached else [p.detach() for p in multipliers])
         loss = objective
         for c, o, lam in zip(self.constraints, observed, lambdas):
             p = o.primal
@@ -455,11 +461,14 @@ class LagrangianGame(Game):
 
     def evaluate(self, players: Sequence[int] = (0, 1), create_graph: bool = False) -> Evaluation:
         """Losses and gradients; the dual gradient is minus the violation, computed
-        without autograd (a sparse tensor for indexed constraints)."""
+        without autograd (a sparse tensor for indexed constraints). With
+        ``create_graph`` both gradients keep their graphs, so that the simultaneous
+        gradient ``F = (grad_x L, -g(x))`` can be differentiated in both players:
+        ``dF_x / dlambda = grad g~(x)^T`` and ``dF_lambda / dx = -grad g(x)``."""
         primal = 0 in players
         with torch.set_grad_enabled(primal or create_graph):
             objective, observed = self._observe(self._draw(), check=False)
-            primal_loss = self._primal_loss(objective, observed)
+            primal_loss = self._primal_loss(objective, observed, attached=create_graph)
         with torch.no_grad():
             dual_loss = self._dual_loss(observed)
             # one scalar check: 0 * nan = nan, so the losses carry any non-finite value or proxy,
