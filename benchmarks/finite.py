@@ -29,11 +29,21 @@
    Gambit's float ``enummixed`` is scored the same way, a float point
    counting as found when it is within 1e-7 of an exact equilibrium.
 
-Timings are medians of interleaved repeats (1, 3) or totals over the same
-games (2, 3, 4, 5); other processes on the machine slow both sides alike.
+6. All equilibria against Gambit (pygambit, skipped when it is not
+   installed): 5 random Gaussian games per size 6, 8, 10, 12.
+   ``vertex-enumeration`` (certified) against Gambit's ``enummixed`` in
+   floats (same sets, a float point matched within 1e-7) and in rationals
+   (same sets, exactly; sizes up to ``--rational-max``, it is slow), and
+   ``lemke-howson`` beside Gambit's ``lcp`` (Lemke-Howson from every label).
+   Targets: >= 1.5x Gambit's float enummixed on 8 x 8 and 10 x 10, >= 50x its
+   rational one, 12 x 12 under 30 s. Writes ``finite_scaling.png``, time
+   against size.
 
-    python benchmarks/finite.py [--only 1 2 3 4 5] [--out DIR] [--games 10000] [--bimatrix 20] [--repeats 3]
-                                [--near 200]
+Timings are medians of interleaved repeats (1, 3) or totals over the same
+games (2, 3, 4, 5, 6); other processes on the machine slow both sides alike.
+
+    python benchmarks/finite.py [--only 1 2 3 4 5 6] [--out DIR] [--games 10000] [--bimatrix 20] [--repeats 3]
+                                [--near 200] [--sizes 6 8 10 12] [--per-size 5] [--rational-max 8]
 """
 
 from __future__ import annotations
@@ -247,6 +257,70 @@ def near_degenerate(count: int, seed: int = 0) -> dict:
             "target": "0 uncertified, 0 missing, 0 extra"}
 
 
+def gambit_scaling(sizes: list[int], per_size: int, rational_max: int, seed: int = 0) -> dict:
+    gbt = _gambit()
+    if gbt is None:
+        return {}
+    rng = np.random.default_rng(seed)
+    rows = {}
+    for n in sizes:
+        row = {"games": per_size, "equilibria": 0, "vertex-enumeration_s": 0.0, "gambit_float_s": 0.0,
+               "lemke-howson_s": 0.0, "gambit_lcp_s": 0.0, "same_sets_float": True, "all_certified": True}
+        if n <= rational_max:
+            row.update({"gambit_rational_s": 0.0, "same_sets_rational": True})
+        for _ in range(per_size):
+            A, B = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+            game = gs.MatrixGame(A, B)
+            gg = _gambit_game(gbt, game)
+            t, result = _timed(lambda: gs.solve(game, "vertex-enumeration"))
+            row["vertex-enumeration_s"] += t
+            ours = _pairs(result.equilibria)
+            row["equilibria"] += len(ours)
+            row["all_certified"] &= result.certified
+            t, found = _timed(lambda: _gambit_set(gg, False))
+            row["gambit_float_s"] += t
+            row["same_sets_float"] &= _float_score(found, ours) == (0, 0)
+            if n <= rational_max:
+                t, found = _timed(lambda: _gambit_set(gg, True))
+                row["gambit_rational_s"] += t
+                row["same_sets_rational"] &= found == ours
+            row["lemke-howson_s"] += _timed(lambda: gs.solve(game, "lemke-howson"))[0]
+            row["gambit_lcp_s"] += _timed(lambda: gbt.nash.lcp_solve(gg, rational=False, use_strategic=True))[0]
+        row["vs_gambit_float"] = row["gambit_float_s"] / row["vertex-enumeration_s"]
+        if n <= rational_max:
+            row["vs_gambit_rational"] = row["gambit_rational_s"] / row["vertex-enumeration_s"]
+        rows[n] = row
+    return {"sizes": rows, "target": ">= 1.5x Gambit float on 8x8 and 10x10, >= 50x Gambit rational, "
+                                      "12x12 < 30 s"}
+
+
+def plot_scaling(rows: dict, path: Path) -> Path:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(rows)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for key, label, style in (("vertex-enumeration_s", "gamesolve vertex-enumeration (certified)", "o-"),
+                              ("gambit_float_s", "Gambit enummixed, floats", "s--"),
+                              ("gambit_rational_s", "Gambit enummixed, rationals", "^:"),
+                              ("lemke-howson_s", "gamesolve lemke-howson (certified)", "d-"),
+                              ("gambit_lcp_s", "Gambit lcp, floats", "v--")):
+        points = [(n, rows[n][key] / rows[n]["games"]) for n in sizes if key in rows[n]]
+        if points:
+            ax.plot(*zip(*points), style, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("game size n (n x n, Gaussian payoffs)")
+    ax.set_ylabel("seconds per game")
+    ax.set_xticks(sizes)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="gamesolve-runs/benchmarks", help="folder for finite.json")
@@ -255,7 +329,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of benchmark 1")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--near", type=int, default=200, help="near-degenerate games of benchmark 5")
-    parser.add_argument("--only", type=int, nargs="*", choices=(1, 2, 3, 4, 5), default=[1, 2, 3, 4, 5],
+    parser.add_argument("--sizes", type=int, nargs="*", default=[6, 8, 10, 12], help="game sizes of benchmark 6")
+    parser.add_argument("--per-size", type=int, default=5, help="games per size in benchmark 6")
+    parser.add_argument("--rational-max", type=int, default=8,
+                        help="largest size on which benchmark 6 runs Gambit's rational enummixed")
+    parser.add_argument("--only", type=int, nargs="*", choices=(1, 2, 3, 4, 5, 6), default=[1, 2, 3, 4, 5, 6],
                         help="run only these benchmarks")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -302,6 +380,20 @@ def main() -> None:
                       f"not equilibria {v['extra']}, games wrong {v['games_wrong']}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if 6 in args.only:
+        print(f"6. all equilibria against Gambit, {args.per_size} random games per size {args.sizes} ...", flush=True)
+        r = report["gambit_scaling"] = gambit_scaling(args.sizes, args.per_size, args.rational_max)
+        if not r:
+            print("   skipped: pygambit is not installed (pip install pygambit)")
+        for n, v in r.get("sizes", {}).items():
+            rational = (f", rational {v['gambit_rational_s']:.2f} s ({v['vs_gambit_rational']:.0f}x, same sets "
+                        f"{v['same_sets_rational']})" if "gambit_rational_s" in v else "")
+            print(f"   {n:2d} x {n:<2d} vertex-enumeration {v['vertex-enumeration_s']:.3f} s ({v['equilibria']} "
+                  f"equilibria, certified {v['all_certified']}); Gambit float {v['gambit_float_s']:.3f} s "
+                  f"({v['vs_gambit_float']:.2f}x, same sets {v['same_sets_float']}){rational}; lemke-howson "
+                  f"{v['lemke-howson_s']:.3f} s, Gambit lcp {v['gambit_lcp_s']:.3f} s")
+        if r:
+            print(f"   plot: {plot_scaling(r['sizes'], out / 'finite_scaling.png')}")
     (out / "finite.json").write_text(json.dumps(report, indent=2))
     print(f"written to {out / 'finite.json'}")
 

@@ -90,8 +90,9 @@ def fraction_free_inverse(M: list[list[int]], R: list[list[int]]) -> tuple[int, 
 
 def _common(values: Sequence[Fraction]) -> tuple[list[int], int]:
     """``(numerators, denominator)`` with ``values = numerators / denominator``."""
-    den = lcm(*(Fraction(v).denominator for v in values))
-    return [int(Fraction(v) * den) for v in values], den
+    values = [v if isinstance(v, Fraction) else Fraction(v) for v in values]
+    den = lcm(*(v.denominator for v in values))
+    return [v.numerator * (den // v.denominator) for v in values], den
 
 
 def exact_regrets(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]], x: Sequence[Fraction],

@@ -180,7 +180,8 @@ class _BasisSet:
 
     def __init__(self, V: int, t: int):
         self.V, self.t, self.words = V, t, (V + 63) // 64
-        self.seen = np.zeros(0, dtype=np.dtype((np.void, 8 * self.words)))
+        self.key = np.dtype((np.void, 8 * self.words))
+        self.seen: set[bytes] = set()
 
     def masks(self, bases: np.ndarray) -> np.ndarray:
         out = np.zeros((len(bases), self.words), dtype=np.uint64)
@@ -188,9 +189,6 @@ class _BasisSet:
         bits = np.left_shift(np.uint64(1), (bases.ravel() % 64).astype(np.uint64))
         np.bitwise_or.at(out, (rows, bases.ravel() // 64), bits)
         return out
-
-    def _keys(self, masks: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(masks).view(self.seen.dtype).ravel()
 
     def swap(self, masks: np.ndarray, leaving: np.ndarray, entering: np.ndarray) -> np.ndarray:
         """The masks with ``leaving`` replaced by ``entering`` (one pair per row)."""
@@ -204,10 +202,12 @@ class _BasisSet:
     def new(self, masks: np.ndarray) -> np.ndarray:
         """The bases among ``masks`` not seen before (each once), as sorted
         variable lists ``(F, t)``; they count as seen from now on."""
-        keys, first = np.unique(self._keys(masks), return_index=True)
-        fresh = ~np.isin(keys, self.seen)
-        self.seen = np.concatenate([self.seen, keys[fresh]])
-        chosen = masks[first[fresh]]
+        fresh = []
+        for k, key in enumerate(np.ascontiguousarray(masks).view(self.key).ravel().tolist()):
+            if key not in self.seen:
+                self.seen.add(key)
+                fresh.append(k)
+        chosen = masks[fresh]
         if not len(chosen):
             return np.zeros((0, self.t), dtype=np.intp)
         bits = (chosen[:, :, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
