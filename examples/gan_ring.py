@@ -29,6 +29,7 @@ import torch
 
 import gamesolve as gs
 from _tables import markdown_table
+from gamesolve.runs import read_checkpoint
 from gamesolve.zoo import make_game
 
 SOLVERS = {
@@ -65,7 +66,7 @@ def main() -> None:
     cpu_before = 0.0
     resume = None
     if args.resume:
-        saved = {path: torch.load(path, weights_only=False) for path in (out / "checkpoints").glob("*.ckpt")}
+        saved = {path: read_checkpoint(path) for path in (out / "checkpoints").glob("*.ckpt")}
         if saved:
             resume = max(saved, key=lambda path: saved[path]["step"])
             done = gs.Trajectory.from_state_dict(saved[resume]["trajectory"])

@@ -95,7 +95,7 @@ def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
     # built here, not by gs.solve, so that a solver's own parameter named tol reaches it
     result = solve(game, make_solver(solver, game, **params), steps=steps, tol=tol, seed=args.seed,
                    progress=args.progress, on_nonfinite="report", checkpoint=checkpoint,
-                   checkpoint_every=args.checkpoint_every)
+                   checkpoint_every=args.checkpoint_every, resume_from=args.resume)
     result.solver = solver
     console.print(f"[bold]{result.game}[/bold] with [bold]{result.solver}[/bold]: {result.reason} "
                   f"({result.steps} steps, {result.wall_time:.3f} s)")
@@ -104,8 +104,9 @@ def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
     if result.equilibria:
         _print_equilibria(console, game, result, game.player_labels, as_fractions=True)
     else:
-        for player, strategy in zip(game.players, result.strategies):
-            console.print(f"  {player.name}: {_strategy_text(strategy)}", highlight=False)
+        names = [p.name for p in game.players] if hasattr(game, "players") else ["player 1", "player 2"]
+        for name, strategy in zip(names, result.strategies):
+            console.print(f"  {name}: {_strategy_text(strategy)}", highlight=False)
     traj = result.trajectory
     if len(traj):
         floats = " of the float64 strategies" if result.equilibria else ""
@@ -415,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="folder for the trajectory CSV and checkpoints")
     p.add_argument("--checkpoint-every", type=int, help="write a checkpoint every N steps under --out")
+    p.add_argument("--resume", metavar="PATH", help="continue exactly from a checkpoint of the same game and solver "
+                   "(--steps is the total budget, the checkpoint's steps included)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
 
     p = sub.add_parser("nash", help="equilibria of a two-player Gambit .nfg file")

@@ -4,25 +4,33 @@
 A checkpoint holds everything an exact resumption needs: the step, the
 game's and the solver's ``state_dict()`` and the trajectory so far. It is
 written atomically (to a temporary file, then renamed), so an interrupted
-write never leaves a broken checkpoint behind.
+write never leaves a broken checkpoint behind. It holds only tensors,
+numbers, strings and plain containers (numpy arrays are stored as tensors
+and given back as arrays), and is read with ``torch.load(weights_only=True)``,
+which runs no code: a file holding any other pickled object is refused, so a
+checkpoint from someone else is safe to open.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import torch
 
 from .analysis.trajectory import Trajectory
 from .errors import GameError
 
-__all__ = ["Result", "SolveState", "Callback", "write_checkpoint", "read_checkpoint", "CHECKPOINT_FORMAT"]
+__all__ = ["Result", "SolveState", "Callback", "write_checkpoint", "read_checkpoint", "restore_checkpoint",
+           "CHECKPOINT_FORMAT"]
 
-CHECKPOINT_FORMAT = "gamesolve-checkpoint-1"
+CHECKPOINT_FORMAT = "gamesolve-checkpoint-2"
+_ARRAY = "__numpy_array__"    # the key that marks a numpy array stored as a tensor
 
 
 @dataclass
@@ -75,22 +83,66 @@ class SolveState(NamedTuple):
 Callback = Callable[[SolveState], Any]
 
 
+def _plain(value: Any, where: str) -> Any:
+    """``value`` with numpy arrays and scalars made tensors and Python numbers; anything that is
+    not a tensor, number, string, ``None`` or a list / tuple / dict of them is refused."""
+    if value is None or isinstance(value, (bool, int, float, str, torch.Tensor)):
+        return value
+    if isinstance(value, np.ndarray):
+        return {_ARRAY: torch.from_numpy(np.ascontiguousarray(value))}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v, f"{where}[{k}]") for k, v in enumerate(value))
+    if isinstance(value, dict):
+        return {k: _plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+    raise GameError(f"checkpoint: {where} is a {type(value).__name__}; a checkpoint holds only tensors, numbers, "
+                    "strings and lists / tuples / dicts of them (numpy arrays are converted), so that it loads "
+                    "with torch.load(weights_only=True); make the state_dict() return such values")
+
+
+def _restored(value: Any) -> Any:
+    """Undo :func:`_plain`: tensors stored for numpy arrays become arrays again."""
+    if isinstance(value, dict):
+        if set(value) == {_ARRAY}:
+            return value[_ARRAY].numpy()
+        return {k: _restored(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_restored(v) for v in value)
+    return value
+
+
 def write_checkpoint(path: str | os.PathLike, step: int, game: Any, solver: Any, trajectory: Trajectory) -> Path:
     """Write a checkpoint of the run at ``step`` to ``path``, atomically; return the path."""
+    state = _plain({"format": CHECKPOINT_FORMAT, "step": step, "game": game.state_dict(),
+                    "solver": solver.state_dict(), "trajectory": trajectory.state_dict()}, "the state")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": CHECKPOINT_FORMAT, "step": step, "game": game.state_dict(),
-                "solver": solver.state_dict(), "trajectory": trajectory.state_dict()}, tmp)
+    torch.save(state, tmp)
     os.replace(tmp, path)
     return path
 
 
-def read_checkpoint(path: str | os.PathLike, game: Any, solver: Any) -> tuple[int, Trajectory]:
-    """Load a checkpoint into ``game`` and ``solver``; return its step and trajectory."""
-    state = torch.load(path, weights_only=False)
+def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """A checkpoint's contents (``format``, ``step``, ``game``, ``solver``, ``trajectory``), read
+    with ``torch.load(weights_only=True)``: a file holding any other object is refused."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise GameError(f"{path}: refused: the file holds a pickled object that is not a tensor, number, string or "
+                        "plain container, and gamesolve loads checkpoints with torch.load(weights_only=True), which "
+                        f"runs no code ({str(err).splitlines()[0]})") from None
+    except (OSError, RuntimeError) as err:
+        raise GameError(f"{path} is not a readable checkpoint: {err}") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise GameError(f"{path} is not a gamesolve checkpoint")
+        raise GameError(f"{path} is not a gamesolve checkpoint (format {CHECKPOINT_FORMAT})")
+    return _restored(state)
+
+
+def restore_checkpoint(path: str | os.PathLike, game: Any, solver: Any) -> tuple[int, Trajectory]:
+    """Load a checkpoint into ``game`` and ``solver``; return its step and trajectory."""
+    state = read_checkpoint(path)
     game.load_state_dict(state["game"])
     solver.load_state_dict(state["solver"])
     return int(state["step"]), Trajectory.from_state_dict(state["trajectory"])

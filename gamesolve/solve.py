@@ -29,10 +29,12 @@ from .analysis.trajectory import Trajectory
 from .core import all_finite, flatten
 from .errors import InvalidParameterError, NonFiniteError
 from .protocol import IterativeSolver, OneShotSolver
-from .runs import Callback, Result, SolveState, read_checkpoint, write_checkpoint
+from .runs import Callback, Result, SolveState, restore_checkpoint, write_checkpoint
 from .solvers.registry import make_solver
 
-__all__ = ["solve", "Result", "SolveState"]
+__all__ = ["solve", "Result", "SolveState", "DIVERGENCE"]
+
+DIVERGENCE = 1e8   # default: a run whose gradient norm exceeds this ends with reason "diverged"
 
 
 def _resolve_metrics(metrics: Iterable[Any] | Mapping[str, Callable] | None, game: Any) -> dict[str, Callable]:
@@ -112,7 +114,7 @@ def solve(
     log_every: int = 1,
     progress: bool | None = None,
     on_nonfinite: str = "raise",
-    divergence: float | None = None,
+    divergence: float | None = DIVERGENCE,
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int | None = None,
     resume_from: str | os.PathLike | None = None,
@@ -144,10 +146,13 @@ def solve(
     - ``on_nonfinite="raise"`` raises :class:`NonFiniteError` (its ``result``
       attribute holds the run so far) and ``"report"`` returns the result with
       ``error`` set; either way the strategies are the last finite ones.
-    - ``divergence``: stop (``reason="diverged"``) once the gradient norm
-      exceeds this.
+    - ``divergence``: stop (``reason`` starting ``"diverged"``, not converged)
+      once the gradient norm exceeds this; default :data:`DIVERGENCE` (1e8),
+      ``None`` never stops on it.
     - ``checkpoint``: a file written every ``checkpoint_every`` steps and when
       the run ends; ``resume_from``: a checkpoint to continue from exactly.
+      Checkpoints hold only tensors, numbers, strings and plain containers and
+      are read with ``torch.load(weights_only=True)`` (see :mod:`gamesolve.runs`).
     - A solver that cannot usefully continue sets ``solver.stop_reason``, which
       ends the run (not converged) with that reason.
     - Ctrl-C finishes the current step and returns what the run has.
@@ -237,7 +242,7 @@ class _Loop:
 
     def resume(self, path: str | os.PathLike) -> None:
         """Continue exactly from a checkpoint written by a run of the same game and solver."""
-        self.step, self.trajectory = read_checkpoint(path, self.game, self.solver)
+        self.step, self.trajectory = restore_checkpoint(path, self.game, self.solver)
         self.first = self.step
 
     def last_finite(self, at: int) -> int:
@@ -296,7 +301,8 @@ class _Loop:
             info = self.solver.step() or {}
         except NonFiniteError as err:
             self.step = self.last_finite(self.step) if self.params else self.step
-            error = NonFiniteError(f"{err}; the run keeps the finite iterate of step {self.step}", step=self.step)
+            error = NonFiniteError(f"{err}; the run so far ({self.step} steps, strategies of step {self.step}) is in "
+                                   "err.result", step=self.step)
             return (False, "non-finite values", error), {}
         last = {**info, **row}
         if recorded:

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import gamesolve as gs
+from gamesolve.runs import read_checkpoint
 from gamesolve.zoo import make_game
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -438,7 +439,7 @@ def test_nan_mid_run_stops_and_keeps_the_last_finite_checkpoint(tmp_path):
     result = info.value.result
     assert 0 < result.steps < 50 and result.reason == "non-finite values"
     assert all(bool(torch.isfinite(p).all()) for p in game.parameters())
-    saved = torch.load(ckpt, weights_only=False)
+    saved = read_checkpoint(ckpt)
     assert saved["step"] == result.steps
     flat_saved = [t for player in saved["game"]["strategies"] for t in player]
     assert all(torch.equal(a, b) for a, b in zip(flat_saved, game.parameters()))

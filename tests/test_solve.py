@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 import gamesolve as gs
+from gamesolve.runs import read_checkpoint
 from games import bilinear, quadratic
 
 
@@ -105,17 +106,21 @@ def test_tolerance_stops_and_reports():
 def test_nonfinite_keeps_the_last_finite_state():
     game = bilinear.make()
     with pytest.raises(gs.NonFiniteError) as info:
-        gs.solve(game, "gda", lr=50.0, steps=10_000, progress=False)
+        gs.solve(game, "gda", lr=50.0, steps=10_000, progress=False, divergence=None)
     result = info.value.result
     assert result.steps < 10_000 and result.error is info.value
     assert all(torch.isfinite(t).all() for t in result.strategies)
     assert all(torch.isfinite(p).all() for p in game.parameters())
     game = bilinear.make()
-    reported = gs.solve(game, "gda", lr=50.0, steps=10_000, progress=False, on_nonfinite="report")
+    reported = gs.solve(game, "gda", lr=50.0, steps=10_000, progress=False, on_nonfinite="report", divergence=None)
     assert isinstance(reported.error, gs.NonFiniteError) and not reported.converged
     assert reported.steps == result.steps
     assert np.isfinite(reported.trajectory["grad_norm"][:-1]).all()   # the last row is the final point's distance
     assert np.isfinite(reported.trajectory["distance"]).all()
+    assert str(info.value).count("finite iterate") <= 1 and "is in err.result" in str(info.value)
+    diverged = gs.solve(bilinear.make(), "gda", lr=50.0, steps=10_000, progress=False)   # the default cut-off, 1e8
+    assert diverged.error is None and not diverged.converged and diverged.reason.startswith("diverged: grad_norm")
+    assert diverged.steps < result.steps and gs.solve.__kwdefaults__["divergence"] == 1e8
 
 
 def test_nan_from_the_loss_is_caught_before_the_update():
@@ -143,7 +148,7 @@ def test_ctrl_c_returns_what_the_run_has(tmp_path):
                    progress=False)
     assert res.reason.startswith("interrupted") and res.steps == 25
     assert len(res.trajectory) == 26  # 25 steps + the final point's distance
-    state = torch.load(tmp_path / "c.ckpt", weights_only=False)
+    state = read_checkpoint(tmp_path / "c.ckpt")
     assert state["step"] == 25
 
 
@@ -166,7 +171,7 @@ def test_progress_bar_runs(capsys):
 def test_checkpoint_every(tmp_path):
     game = quadratic.make()
     gs.solve(game, "gda", lr=0.01, steps=30, checkpoint=tmp_path / "r.ckpt", checkpoint_every=10, progress=False)
-    assert torch.load(tmp_path / "r.ckpt", weights_only=False)["step"] == 30
+    assert read_checkpoint(tmp_path / "r.ckpt")["step"] == 30
 
 
 def test_module_player_strategies_are_lists():
@@ -211,3 +216,42 @@ def test_a_nan_gradient_between_recorded_steps_still_keeps_the_last_finite_itera
     res = gs.solve(game, "gda", lr=0.3, steps=100, log_every=7, progress=False, on_nonfinite="report")
     assert isinstance(res.error, gs.NonFiniteError)
     assert all(torch.isfinite(p).all() for p in game.parameters()) and float(x.params[0].detach()) > 0.0
+
+
+class _Opaque:
+    """Not a tensor, number, string or plain container."""
+
+
+def test_resume_from_the_command_continues_bit_exactly(tmp_path, capsys):
+    from gamesolve.cli import main
+
+    straight, first, resumed = tmp_path / "straight", tmp_path / "first", tmp_path / "resumed"
+    assert main(["solve", "quadratic", "--solver", "ogda", "--steps", "70", "--out", str(straight)]) == 0
+    assert main(["solve", "quadratic", "--solver", "ogda", "--steps", "40", "--out", str(first),
+                 "--checkpoint-every", "20"]) == 0
+    assert read_checkpoint(first / "quadratic-ogda.ckpt")["step"] == 40
+    assert main(["solve", "quadratic", "--solver", "ogda", "--steps", "70", "--out", str(resumed),
+                 "--resume", str(first / "quadratic-ogda.ckpt")]) == 0
+    assert (resumed / "quadratic-ogda.csv").read_text() == (straight / "quadratic-ogda.csv").read_text()
+    capsys.readouterr()
+    assert main(["solve", "quadratic", "--resume", str(tmp_path / "missing.ckpt")]) == 2
+    assert "not a readable checkpoint" in capsys.readouterr().err
+
+
+def test_a_checkpoint_holding_a_pickled_object_is_refused(tmp_path):
+    from gamesolve.runs import CHECKPOINT_FORMAT
+
+    path = tmp_path / "shared.ckpt"
+    torch.save({"format": CHECKPOINT_FORMAT, "step": 3, "game": {}, "solver": {"x": _Opaque()}, "trajectory": {}},
+               path)
+    game = quadratic.make()
+    with pytest.raises(gs.GameError, match="refused: the file holds a pickled object"):
+        gs.solve(game, "gda", lr=0.1, steps=5, resume_from=path, progress=False)
+
+
+def test_a_state_that_is_not_plain_is_refused_when_the_checkpoint_is_written(tmp_path):
+    game = quadratic.make()
+    solver = gs.GDA(game, lr=0.1)
+    solver.state_dict = lambda: {"rules": [_Opaque()]}
+    with pytest.raises(gs.GameError, match=r"the state\['solver'\]\['rules'\]\[0\] is a _Opaque"):
+        gs.solve(game, solver, steps=3, checkpoint=tmp_path / "c.ckpt", progress=False)
