@@ -12,6 +12,7 @@ from torch import nn
 import gamesolve as gs
 from gamesolve.analysis import spectral as sp
 from gamesolve.analysis.trajectory import linear_rate
+from gamesolve.zoo import make_game
 from games import bilinear, dirac_gan, matching_pennies_continuous, minimax_quadratic, quadratic
 
 S = [0.5, 1.0, 2.0]   # singular values of the bilinear coupling
@@ -224,7 +225,7 @@ def test_matrix_free_spectrum_agrees_with_dense_on_200_parameters(zero_sum):
     for which in ("LM", "LR", "SR"):
         op = sp.jacobian(game)
         values = sp.eigenvalues(op, k=6, which=which)
-        reference = sp._sorted(dense, which)[:6]
+        reference = sp.sort_eigenvalues(dense, which)[:6]
         assert np.abs(values - reference).max() < 1e-8 * np.abs(dense).max()
         assert op.products == op.n_jvp > 0 and op.n_vjp == 0
     rho_dense = sp.spectral_radius(game, "ogda", lr=0.05, dense=True)
@@ -306,32 +307,80 @@ def test_tangent_basis_is_orthonormal_and_keeps_the_face(seed, width, rows):
 # --------------------------------------------------------------------------
 
 
-@settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), nx=st.integers(1, 3), ny=st.integers(1, 3),
-       solver=st.sampled_from(sorted(sp.UPDATE_RULES)), eta_x=st.floats(0.01, 1.0), eta_y=st.floats(0.01, 1.0))
-def test_radius_from_eigenvalues_equals_radius_of_the_explicit_update_matrix(seed, nx, ny, solver, eta_x, eta_y):
-    """T written out by hand per solver; its spectral radius equals what spectral_radius computes."""
+def _quadratic_game(H, nx):
+    """The general-sum quadratic game whose Jacobian is ``H`` (its diagonal blocks symmetric):
+    loss_x = x^T H_xx x / 2 + x^T H_xy y, loss_y = y^T H_yy y / 2 + y^T H_yx x."""
+    Ht = torch.as_tensor(H)
+    A, B, C, D = Ht[:nx, :nx], Ht[:nx, nx:], Ht[nx:, :nx], Ht[nx:, nx:]
+    return gs.GeneralSumGame(lambda x, y: x @ A @ x / 2 + x @ B @ y, lambda x, y: y @ D @ y / 2 + y @ C @ x,
+                             gs.Player("x", torch.zeros(nx, dtype=torch.float64)),
+                             gs.Player("y", torch.zeros(H.shape[0] - nx, dtype=torch.float64)))
+
+
+def _explicit_updates(H, nx, eta_x, eta_y):
+    """Each solver's T written out by hand (L = diag(eta_x I, eta_y I), M = L H), on its state vector:
+    OGDA's (z, u_prev) with u = -M z, past extragradient's (z, H z_half), lookahead's k = 3-step cycle."""
+    n = H.shape[0]
+    L = np.diag([eta_x] * nx + [eta_y] * (n - nx))
+    M, I, Z = L @ H, np.eye(n), np.zeros((n, n))
+    Px, Py = np.diag([1.0] * nx + [0.0] * (n - nx)), np.diag([0.0] * nx + [1.0] * (n - nx))
+    B, C = H[:nx, nx:], H[nx:, :nx]
+    Dx = np.linalg.solve(np.eye(nx) - eta_x * eta_y * B @ C, H[:nx] - eta_y * B @ H[nx:])
+    cgd = np.vstack([Dx, H[nx:] - eta_x * C @ Dx])
+    return {
+        "gda": (I - M, {}),
+        "alternating-gda": ((I - Py @ M) @ (I - Px @ M), {}),
+        "ogda": (np.block([[I - 2 * M, -I], [-M, Z]]), {}),
+        "extragradient": (I - M + M @ M, {}),
+        "past-extragradient": (np.block([[I - M, M @ L], [H, -H @ L]]), {}),
+        "consensus": (I - L @ (H + 0.7 * H.T @ H), {"gamma": 0.7}),
+        "sga": (I - L @ (H + 0.6 * (H.T - H) @ H), {"lam": 1.2}),
+        "cgd": (I - L @ cgd, {}),
+        "lookahead": (0.4 * I + 0.6 * np.linalg.matrix_power(I - M, 3), {"k": 3, "alpha": 0.6}),
+    }
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), nx=st.integers(1, 3), ny=st.integers(1, 3), eta_x=st.floats(0.01, 1.0),
+       eta_y=st.floats(0.01, 1.0))
+def test_every_solvers_update_operator_is_its_update_written_out(seed, nx, ny, eta_x, eta_y):
+    """For every solver that states a linearised update, update_operator is T written by hand from the papers'
+    update rules, and spectral_radius (from the eigenvalues of L H where T is a function of them) is rho(T)."""
     rng = np.random.default_rng(seed)
     n = nx + ny
     H = rng.standard_normal((n, n))
-    L = np.diag([eta_x] * nx + [eta_y] * ny)
-    I, Z = np.eye(n), np.zeros((n, n))
-    if solver == "gda":
-        T = I - L @ H
-    elif solver == "extragradient":
-        T = I - L @ H + L @ H @ L @ H
-    elif solver in ("ogda", "past-extragradient"):
-        T = np.block([[I - 2 * L @ H, L @ H], [I, Z]]) if solver == "ogda" else \
-            np.block([[I - L @ H, L @ H @ L @ H], [I, -L @ H]])
-    else:
-        Px, Py = np.diag([1.0] * nx + [0.0] * ny), np.diag([0.0] * nx + [1.0] * ny)
-        Tx = I - Px @ L @ H
-        T = (I - Py @ L @ H) @ Tx
-    slices = (slice(0, nx), slice(nx, n))
-    rho = sp._dense_radius(H, slices, solver, (eta_x, eta_y), {"order": (0, 1), "steps_per_player": (1, 1)}
-                           if solver == "alternating-gda" else {})
-    # eigenvalues of a near-defective T are accurate to ~sqrt(eps) only
-    assert abs(rho - np.abs(np.linalg.eigvals(T)).max()) < 1e-6 * max(1.0, rho)
+    H[:nx, :nx] = H[:nx, :nx] + H[:nx, :nx].T
+    H[nx:, nx:] = H[nx:, nx:] + H[nx:, nx:].T
+    game = _quadratic_game(H, nx)
+    assert np.allclose(sp.jacobian(game).dense(), H, atol=1e-12)
+    explicit = _explicit_updates(H, nx, eta_x, eta_y)
+    assert set(explicit) == set(sp.linearised_solvers(game))    # nupi needs multipliers: its own test
+    for solver, (T, params) in explicit.items():
+        op = sp.update_operator(game, solver, lr=(eta_x, eta_y), **params)
+        assert np.abs(op.matmat(np.eye(op.shape[0])) - T).max() < 1e-10 * max(1.0, np.abs(T).max()), solver
+        steps = sp.linearisation(game, solver, lr=(eta_x, eta_y), **params).steps
+        rho = np.abs(np.linalg.eigvals(T)).max() ** (1 / steps)
+        # eigenvalues of a near-defective T are accurate to ~sqrt(eps) only
+        assert abs(sp.spectral_radius(game, solver, lr=(eta_x, eta_y), **params) - rho) < 1e-6 * max(1.0, rho)
+
+
+def test_nupi_update_operator_is_the_pi_controller_on_the_multipliers():
+    """GDA with a step eta on x and nuPI(lr, kp, ki, nu) on lambda; state (x, lambda, xi): with the error
+    e = (H z)_lambda, xi' = nu xi + (1 - nu) e and lambda' = lambda - lr (ki e + kp (xi' - xi))."""
+    game = _at_equilibrium(make_game("constrained-quadratic", active=3))   # every multiplier positive
+    H = sp.jacobian(game).dense()
+    eta, lr, kp, ki, nu = 0.1, 0.2, 1.5, 0.8, 0.3
+    Ex, Ey = np.eye(8)[:5], np.eye(8)[5:]
+    T = np.block([[Ex - eta * Ex @ H, np.zeros((5, 3))],
+                  [Ey - lr * (ki + kp * (1 - nu)) * Ey @ H, lr * kp * (1 - nu) * np.eye(3)],
+                  [(1 - nu) * Ey @ H, nu * np.eye(3)]])
+    op = sp.update_operator(game, "nupi", lr=(eta, lr), kp=kp, ki=ki, nu=nu)
+    assert np.abs(op.matmat(np.eye(11)) - T).max() < 1e-12
+    rho = sp.spectral_radius(game, "nupi", lr=(eta, lr), kp=kp, ki=ki, nu=nu)
+    assert rho == pytest.approx(np.abs(np.linalg.eigvals(T)).max(), abs=1e-12)
+    # kp = 0: gradient steps lr * ki on the multipliers; xi only adds the eigenvalue nu < rho
+    assert sp.spectral_radius(game, "nupi", lr=(eta, lr), kp=0.0, ki=ki, nu=nu) == pytest.approx(
+        sp.spectral_radius(game, "gda", lr=(eta, lr * ki)), abs=1e-12)
 
 
 def test_stable_step_sizes_match_closed_forms():
@@ -350,10 +399,11 @@ def test_stable_step_sizes_match_closed_forms():
 
 def test_update_operator_is_matrix_free_and_agrees_with_the_dense_radius():
     game = _at_equilibrium(minimax_quadratic.make())
-    for solver in sp.UPDATE_RULES:
+    for solver in sp.linearised_solvers(game):
         op = sp.update_operator(game, solver, lr=(0.02, 0.05))
         rho = np.abs(np.linalg.eigvals(op.matmat(np.eye(op.shape[0])))).max()
-        assert abs(rho - sp.spectral_radius(game, solver, lr=(0.02, 0.05))) < 1e-12
+        rho **= 1 / sp.linearisation(game, solver, lr=(0.02, 0.05)).steps
+        assert abs(rho - sp.spectral_radius(game, solver, lr=(0.02, 0.05))) < 1e-12, solver
     grid = sp.stability_grid(game, "gda", np.array([0.01, 0.02]), np.array([0.05, 0.1, 0.2]))
     assert grid.shape == (3, 2)
     assert grid[0, 1] == pytest.approx(sp.spectral_radius(game, "gda", lr=(0.02, 0.05)), abs=1e-14)
@@ -361,10 +411,25 @@ def test_update_operator_is_matrix_free_and_agrees_with_the_dense_radius():
 
 def test_bad_arguments_are_clear_errors():
     game = bilinear.make()
-    with pytest.raises(gs.InvalidParameterError, match="known: gda"):
+    with pytest.raises(gs.UnknownNameError, match="unknown solver 'adam'"):
         sp.spectral_radius(game, "adam")
-    with pytest.raises(gs.InvalidParameterError, match="positive step size"):
+    with pytest.raises(gs.InvalidParameterError, match="step size for player 'x' must be positive"):
         sp.spectral_radius(game, "gda", lr=-1.0)
+    with pytest.raises(gs.InvalidParameterError, match="'ogda' has no parameter 'order'|order"):
+        sp.spectral_radius(game, "ogda", order=(1, 0))
+    adam = lambda p: torch.optim.Adam(p, lr=1e-2)  # noqa: E731
+    with pytest.raises(gs.IncompatibleSolverError, match="player 'x'.s Adam has no linearised update rule"):
+        sp.spectral_radius(game, "gda", lr=None, optimizers=adam)
+    momentum = lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)  # noqa: E731
+    with pytest.raises(gs.IncompatibleSolverError, match="SGD has no linearised update rule"):
+        sp.spectral_radius(game, "ogda", lr=None, optimizers=momentum)
+    with pytest.raises(gs.IncompatibleSolverError, match="nupi needs multipliers"):
+        sp.spectral_radius(game, "nupi")
+    with pytest.raises(gs.InvalidParameterError, match="eps=0"):
+        sp.spectral_radius(game, "sga", eps=0.0)
+    matrix = make_game("matching-pennies")
+    with pytest.raises(gs.InvalidParameterError, match=r"'fictitious-play' \(finite family\) states no linearised update"):
+        sp.spectral_radius(matrix, "fictitious-play")
     with pytest.raises(gs.InvalidParameterError, match="which"):
         sp.eigenvalues(game, k=1, which="XX")
     with pytest.raises(gs.InvalidParameterError, match="Game or a GameJacobian"):
@@ -407,23 +472,35 @@ def test_arpack_non_convergence_is_reported_not_hidden():
     ("gda", {}), ("extragradient", {}), ("ogda", {}), ("past-extragradient", {}),
     ("alternating-gda", {"order": (0, 1), "steps_per_player": 1}),
     ("alternating-gda", {"order": (1, 0), "steps_per_player": (2, 1)}),
+    ("consensus", {"gamma": 0.5}), ("sga", {"lam": 0.8}), ("sga", {"lam": 0.8, "eps": -0.1}), ("cgd", {}),
+    ("lookahead", {"k": 3, "alpha": 0.4}), ("lookahead", {"inner": "ogda", "k": 2, "alpha": 0.6}),
+    ("nupi", {"kp": 1.5, "ki": 0.8, "nu": 0.3}),
 ])
 def test_linearised_update_is_the_solvers_own_step_on_a_quadratic_game(solver, options):
-    """On a quadratic game F(z) = H z exactly, so one step of the solver object from any state is T applied
-    to that state (for OGDA / past extragradient the state stacks the point that gave the memory)."""
+    """Where F(z* + z) = H z exactly (a quadratic game; a quadratic program's Lagrangian for nupi), the solver
+    object's own iterations from any state equal T applied to that state. The state stacks the memory the
+    solver object holds: OGDA's last update u = -L F (the object keeps F), past extragradient's last
+    gradient, nuPI's error average xi; SGA's sign rule is decided by eps near the fixed point, and far from it
+    by vanishing products, so its state starts near; lookahead's T spans its k steps."""
     lr = (0.03, 0.07)
-    game = _at_equilibrium(minimax_quadratic.make())
+    game = _at_equilibrium(make_game("constrained-quadratic", active=3) if solver == "nupi"
+                           else minimax_quadratic.make())
+    center = np.concatenate([p.detach().numpy() for p in game.parameters()])
+    n = center.size
     op = sp.update_operator(game, solver, lr=lr, **options)
     T = op.matmat(np.eye(op.shape[0]))
-    rng = np.random.default_rng(1)
-    state = rng.standard_normal(T.shape[0])
-    game.set_strategies((torch.as_tensor(state[:2]), torch.as_tensor(state[2:4])))
-    kwargs = {"alternating": True, **options} if solver == "alternating-gda" else {}
-    obj = {"gda": gs.GDA, "alternating-gda": gs.GDA, "ogda": gs.OGDA, "extragradient": gs.Extragradient,
-           "past-extragradient": lambda g, lr: gs.Extragradient(g, lr, past=True)}[solver](game, lr=lr, **kwargs)
-    if T.shape[0] == 8:   # memory: F at the stacked second point
-        field = sp.vector_field(game)(state[4:])
-        obj.memory = [[torch.as_tensor(field[:2])], [torch.as_tensor(field[2:])]]
-    obj.step()
-    after = np.concatenate([p.detach().numpy() for p in game.parameters()])
-    assert np.abs(after - (T @ state)[:4]).max() < 1e-12
+    state = np.random.default_rng(1).standard_normal(T.shape[0]) * (1e-3 if solver in ("sga", "nupi") else 1.0)
+    game.restore([torch.as_tensor(t) for t in np.split(center + state[:n], [game.players[0].numel])])
+    obj = gs.make_solver(solver, game, lr=lr, **options)
+    inner = obj.inner if solver == "lookahead" else obj
+    sizes = [game.players[0].numel, game.players[1].numel]
+    if isinstance(inner, gs.OGDA):
+        inner.memory = [[torch.tensor(-u / eta)] for u, eta in zip(np.split(state[n:], [sizes[0]]), lr)]
+    elif isinstance(inner, gs.Extragradient) and inner.past:
+        inner.memory = [[torch.tensor(g)] for g in np.split(state[n:], [sizes[0]])]
+    elif solver == "nupi":     # a copy: NuPI updates its xi in place
+        inner.rules[1].optimizer.state[game.players[1].params[0]]["xi"] = torch.tensor(state[n:])
+    for _ in range(sp.linearisation(game, solver, lr=lr, **options).steps):
+        obj.step()
+    after = np.concatenate([p.detach().numpy() for p in game.parameters()]) - center
+    assert np.abs(after - (T @ state)[:n]).max() < 1e-9 * np.abs(state).max()

@@ -15,6 +15,10 @@ strategies themselves live in the game: see ``Game.state_dict``).
 If a gradient or loss is NaN or infinite, ``step()`` raises
 :class:`~gamesolve.errors.NonFiniteError` and leaves the strategies at the
 iterate it started from.
+
+Each solver states its iteration linearised at a fixed point once, in its
+classmethod ``linear_update`` (see :mod:`gamesolve.solvers.linear`), which
+the stability analysis (:mod:`gamesolve.analysis.stability`) reuses.
 """
 
 from __future__ import annotations
@@ -22,14 +26,18 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Union
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from ..core import Game, all_finite, stored_values
-from ..errors import InvalidParameterError, NonFiniteError
+from ..errors import IncompatibleSolverError, InvalidParameterError, NonFiniteError
 from ..protocol import Solver
+from .linear import (LinearField, LinearisableOptimizer, Linearisation, LinearRule, LinearRules, LinearState, StepSize,
+                     Update, uniform)
 from .registry import register_solver
 
 __all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver"]
@@ -46,10 +54,11 @@ PerPlayer = Union[Any, Sequence[Any]]
 class _StepSize:
     """``theta <- theta - lr * d`` for a direction ``d``."""
 
-    linear = True
-
     def __init__(self, lr: float):
         self.lr = lr
+
+    def linearised(self, player: str) -> LinearRule:
+        return StepSize(self.lr)
 
     def step(self, params: list[Tensor], direction: list[Tensor]) -> None:
         with torch.no_grad():
@@ -72,11 +81,26 @@ class _StepSize:
 class _OptimizerRule:
     """Delegate the update to a ``torch.optim.Optimizer`` fed with ``d`` as ``.grad``."""
 
-    linear = False
-
     def __init__(self, optimizer: torch.optim.Optimizer, params: list[Tensor]):
         self.optimizer = optimizer
         self._params = params
+
+    def linearised(self, player: str) -> LinearRule:
+        """``torch.optim.SGD`` without momentum or weight decay is a plain step
+        (``-lr d``, ``+lr d`` with ``maximize``); an optimizer that states its own
+        linearisation (:class:`~gamesolve.NuPI`) gives it; anything else has none."""
+        opt = self.optimizer
+        if isinstance(opt, LinearisableOptimizer):
+            return opt.linearised()
+        who = f"player {player!r}'s {type(opt).__name__}"
+        if type(opt) is torch.optim.SGD:
+            group = uniform(opt.param_groups, ("lr", "momentum", "weight_decay", "maximize"), who)
+            if group["momentum"] == 0 and group["weight_decay"] == 0:
+                return StepSize(-float(group["lr"]) if group["maximize"] else float(group["lr"]))
+        raise IncompatibleSolverError(
+            f"{who} has no linearised update rule: it is not linear in the gradient alone (momentum, moments, "
+            "weight decay); the stability analysis linearises step sizes (lr=...), torch.optim.SGD without "
+            "momentum or weight decay, and NuPI")
 
     def step(self, params: list[Tensor], direction: list[Tensor]) -> None:
         for p, d in zip(params, direction):
@@ -213,6 +237,13 @@ class GradientSolver(Solver):
         self.rules[i].step(self._params[i], direction)
         self.game.players[i].project_()
 
+    def _linearised(self, update: Update, *, memory: int = 0,
+                    eigenvalue_map: Callable[[np.ndarray], np.ndarray] | None = None) -> Linearisation:
+        """``update`` (the class's ``linear_update`` with this solver's hyper-parameters
+        bound) with each player's rule linearised (:mod:`gamesolve.solvers.linear`)."""
+        rules = [rule.linearised(player.name) for rule, player in zip(self.rules, self.game.players)]
+        return Linearisation(update, (rules[0], rules[1]), memory=memory, eigenvalue_map=eigenvalue_map)
+
     def _snapshot_into(self, buffers: list[Tensor] | None) -> list[Tensor]:
         params = self.game.parameters()
         if buffers is None:
@@ -281,6 +312,28 @@ class GDA(GradientSolver):
             raise InvalidParameterError(f"GDA: order must be (0, 1) or (1, 0), got {order!r}")
         self.order = tuple(order)
 
+    @classmethod
+    def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules, *, alternating: bool = False,
+                      order: Sequence[int] = (0, 1), steps_per_player: Sequence[int] = (1, 1)) -> LinearState:
+        """Simultaneous: ``z' = z + u(H z)``, ``u = -L H z`` for step sizes
+        ``L = diag(eta_x I, eta_y I)``, so ``T = I - L H``. Alternating: the
+        players of ``order`` move in turn, each ``steps_per_player`` times, on
+        ``H`` at the latest ``z``: ``x' = x - L_x (H z)_x``, then
+        ``y' = y - L_y (H (x', y))_y``."""
+        if not alternating:
+            return rules.step(state, field(state.z))
+        for i in order:
+            for _ in range(steps_per_player[i]):
+                state = rules.step(state, field(state.z), players=(i,))
+        return state
+
+    def linearisation(self) -> Linearisation:
+        """:meth:`linear_update` with this solver's ``alternating``, ``order``, ``steps_per_player`` and rules;
+        simultaneous steps have eigenvalues ``1 - mu`` for the eigenvalues ``mu`` of ``L H``."""
+        update = partial(self.linear_update, alternating=self.alternating, order=self.order,
+                         steps_per_player=self.steps_per_player)
+        return self._linearised(update, eigenvalue_map=None if self.alternating else _gda_eigenvalues)
+
     def step(self) -> dict[str, float]:
         ev = self.game.evaluate()
         metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
@@ -315,6 +368,18 @@ class OGDA(GradientSolver):
     def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None):
         super().__init__(game, lr, optimizers=optimizers)
         self.memory: list[list[Tensor] | None] = [None, None]
+
+    @classmethod
+    def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules) -> LinearState:
+        """``z' = z + 2 u_t - u_{t-1}`` with ``u_t`` the rules' increment for
+        ``H z`` (remembered): for step sizes ``z' = z - L H (2 z - z_prev)``, whose
+        ``T`` has the roots of ``l^2 - (1 - 2 mu) l - mu`` as eigenvalues, per
+        eigenvalue ``mu`` of ``L H`` (Gidel et al. 2019; Mokhtari et al. 2020)."""
+        u, rule_states = rules.propose(state, field(state.z))
+        return LinearState(state.z + 2 * u - state.memory[0], (u,), rule_states)
+
+    def linearisation(self) -> Linearisation:
+        return self._linearised(self.linear_update, memory=1, eigenvalue_map=_optimistic_eigenvalues)
 
     def step(self) -> dict[str, float]:
         ev = self.game.evaluate()
@@ -352,6 +417,25 @@ class Extragradient(GradientSolver):
         self.past = bool(past)
         self.memory: list[list[Tensor] | None] = [None, None]
         self._start: list[Tensor] | None = None
+
+    @classmethod
+    def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules, *,
+                      past: bool = False) -> LinearState:
+        """Extrapolate from ``z`` along ``H z`` (past: along the remembered
+        ``H z_{t-1/2}``) to ``z_{t+1/2}``, then step from ``z`` along ``H z_{t+1/2}``;
+        both steps advance the rules' state. For step sizes
+        ``T = I - L H + (L H)^2`` (eigenvalues ``1 - mu + mu^2``); past
+        extragradient's ``T`` has OGDA's eigenvalues."""
+        if past:
+            half = rules.step(state, state.memory[0])
+            mid = field(half.z)
+            return rules.step(half._replace(z=state.z), mid)._replace(memory=(mid,))
+        half = rules.step(state, field(state.z))
+        return rules.step(half._replace(z=state.z), field(half.z))
+
+    def linearisation(self) -> Linearisation:
+        return self._linearised(partial(self.linear_update, past=self.past), memory=int(self.past),
+                                eigenvalue_map=_optimistic_eigenvalues if self.past else _extragradient_eigenvalues)
 
     def _restore_start(self) -> None:
         self.game.restore(self._start)  # type: ignore[arg-type]
@@ -397,6 +481,21 @@ class Extragradient(GradientSolver):
 
     def _load_extra_state(self, state: dict[str, Any]) -> None:
         self.memory = _clone_memory(state["memory"])
+
+
+def _gda_eigenvalues(mu: np.ndarray) -> np.ndarray:
+    return 1 - mu
+
+
+def _extragradient_eigenvalues(mu: np.ndarray) -> np.ndarray:
+    return 1 - mu + mu * mu
+
+
+def _optimistic_eigenvalues(mu: np.ndarray) -> np.ndarray:
+    """Both roots of ``l^2 - (1 - 2 mu) l - mu`` for each ``mu``."""
+    b = 1 - 2 * mu
+    root = np.sqrt(b * b + 4 * mu + 0j)
+    return np.concatenate([(b + root) / 2, (b - root) / 2])
 
 
 def _alternating_gda(game: Game, **params: Any) -> GDA:

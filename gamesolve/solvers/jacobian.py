@@ -7,12 +7,18 @@ corrected direction ``d``, ``theta <- P(theta - eta d)``, through the same
 per-player rules, projection, metrics, state and ``NonFiniteError``
 behaviour as :mod:`gamesolve.solvers.gradient`. ``step()`` also reports
 ``products``, the number of Jacobian products the step used.
+
+Each solver's direction is linear in ``F`` for a fixed ``H``, and ``F`` vanishes
+at a fixed point of the field, so the linearised update (``linear_update``,
+see :mod:`gamesolve.solvers.linear`) is the direction with ``F = H z`` and
+the products with ``H`` taken at the fixed point.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,11 +26,12 @@ import scipy.sparse.linalg as spla
 import torch
 from torch import Tensor
 
-from ..analysis.spectral import GameJacobian
+from ..analysis.jacobian import GameJacobian
 from ..core import Game
-from ..errors import InvalidParameterError
+from ..errors import IncompatibleSolverError, InvalidParameterError
 from ..protocol import IterativeSolver, SolverWrapper
 from .gradient import GradientSolver, PerPlayer
+from .linear import LinearField, Linearisable, Linearisation, LinearRules, LinearState, Update
 from .registry import make_solver, register_solver
 
 __all__ = ["ConsensusOptimization", "SGA", "CGD", "Lookahead"]
@@ -71,6 +78,16 @@ class ConsensusOptimization(_JacobianSolver):
         reg = jac.vjp(jac.field)
         return self._move(jac, torch._foreach_add(jac.field, reg, alpha=self.gamma), metrics)
 
+    @classmethod
+    def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules, *,
+                      gamma: float) -> LinearState:
+        """``d = (I + gamma H^T) H z``: for step sizes ``T = I - L (H + gamma H^T H)``."""
+        F = field(state.z)
+        return rules.step(state, F + gamma * field.transpose(F))
+
+    def linearisation(self) -> Linearisation:
+        return self._linearised(partial(self.linear_update, gamma=self.gamma))
+
 
 class SGA(_JacobianSolver):
     """Symplectic gradient adjustment (Balduzzi et al. 2018, Algorithm 1):
@@ -104,6 +121,24 @@ class SGA(_JacobianSolver):
             lam *= 1.0 if dot(xi, ham) * dot(adj, ham) / self._n + self.eps >= 0 else -1.0
         metrics["lambda"] = lam
         return self._move(jac, torch._foreach_add(xi, adj, alpha=lam), metrics)
+
+    @classmethod
+    def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules, *, lam: float,
+                      align: bool = True, eps: float = 0.1) -> LinearState:
+        """``xi = H z``, ``d = xi + lambda (H^T - H) xi / 2``. Near the fixed point
+        the sign rule's products are ``O(|z|^4)``, so ``lambda = lam sign(eps)``
+        (``lam`` without ``align``); with ``eps = 0`` the sign is decided by
+        vanishing products and the update has no linearisation."""
+        if align and eps == 0:
+            raise InvalidParameterError(
+                "SGA: with align=True and eps=0 the sign of lambda is that of products that vanish at the fixed "
+                "point, so the update is not linear there; analyse eps != 0 or align=False")
+        signed = lam if not align or eps > 0 else -lam
+        xi = field(state.z)
+        return rules.step(state, xi + (0.5 * signed) * (field.transpose(xi) - field(xi)))
+
+    def linearisation(self) -> Linearisation:
+        return self._linearised(partial(self.linear_update, lam=self.lam, align=self.align, eps=self.eps))
 
 
 class CGD(_JacobianSolver):
@@ -139,33 +174,74 @@ class CGD(_JacobianSolver):
 
     def step(self) -> dict[str, float]:
         jac, metrics = self._start()
-        nx = self.game.players[0].numel
-        eta_x, eta_y = self._lr
-        F = jac.to_vector(jac.field)
-        Fx, Fy = F[:nx], F[nx:]
 
-        def B(v: np.ndarray) -> np.ndarray:       # (d F_x / dy) v
-            return jac.matvec(np.concatenate([np.zeros(nx), v]))[:nx]
+        def solve(system: Callable[[np.ndarray], np.ndarray], rhs: np.ndarray) -> np.ndarray:
+            iterations = [0]
 
-        def C(v: np.ndarray) -> np.ndarray:       # (d F_y / dx) v
-            return jac.matvec(np.concatenate([v, np.zeros(F.size - nx)]))[nx:]
+            def count(_: Any) -> None:
+                iterations[0] += 1
+            dx = _krylov(system, rhs, self.linear_solver, self.rtol, self.maxiter, count)
+            rhs_norm = float(np.linalg.norm(rhs))
+            metrics["linear_iterations"] = float(iterations[0])
+            metrics["linear_residual"] = float(np.linalg.norm(system(dx) - rhs)) / rhs_norm if rhs_norm else 0.0
+            return dx
+        d = _competitive_direction(jac.to_vector(jac.field), jac.matvec, jac.player_slices, self._lr, solve)
+        return self._move(jac, jac.to_tensors(d), metrics)
 
-        system = spla.LinearOperator((nx, nx), matvec=lambda v: v - eta_x * eta_y * B(C(v)), dtype=np.float64)
-        rhs = Fx - eta_y * B(Fy)
-        iterations = [0]
+    @classmethod
+    def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules, *,
+                      linear_solver: str = "gmres", rtol: float = 1e-10, maxiter: int | None = None) -> LinearState:
+        """The step's direction with ``F = H z`` (``B``, ``C`` the blocks of ``H``):
+        ``T z = z - L d(H z)``. The system is solved directly when there are as
+        many right-hand sides as unknowns (forming it costs no more than they
+        do), else column by column as the step solves it."""
+        steps = rules.step_sizes
+        if steps is None:
+            raise InvalidParameterError("CGD: the update is defined by step sizes; its linearisation needs plain "
+                                        "step sizes for both players")
 
-        def count(_: Any) -> None:
-            iterations[0] += 1
-        if self.linear_solver == "cg":
-            dx, _ = spla.cg(system, rhs, rtol=self.rtol, atol=0.0, maxiter=self.maxiter, callback=count)
-        else:
-            dx, _ = spla.gmres(system, rhs, rtol=self.rtol, atol=0.0, maxiter=self.maxiter, callback=count,
-                               callback_type="pr_norm")
-        rhs_norm = float(np.linalg.norm(rhs))
-        metrics["linear_iterations"] = float(iterations[0])
-        metrics["linear_residual"] = float(np.linalg.norm(system.matvec(dx) - rhs)) / rhs_norm if rhs_norm else 0.0
-        dy = Fy - eta_x * C(dx)
-        return self._move(jac, jac.to_tensors(np.concatenate([dx, dy])), metrics)
+        def solve(system: Callable[[np.ndarray], np.ndarray], R: np.ndarray) -> np.ndarray:
+            if R.shape[1] >= R.shape[0]:
+                return np.linalg.solve(system(np.eye(R.shape[0])), R) if R.shape[0] else R
+            column = lambda v: system(v[:, None])[:, 0]  # noqa: E731
+            return np.column_stack([_krylov(column, r, linear_solver, rtol, maxiter) for r in R.T])
+        return rules.step(state, _competitive_direction(field(state.z), field, rules.slices, steps, solve))
+
+    def linearisation(self) -> Linearisation:
+        return self._linearised(partial(self.linear_update, linear_solver=self.linear_solver, rtol=self.rtol,
+                                        maxiter=self.maxiter))
+
+
+def _krylov(system: Callable[[np.ndarray], np.ndarray], rhs: np.ndarray, method: str, rtol: float,
+            maxiter: int | None, callback: Callable[[Any], None] | None = None) -> np.ndarray:
+    """``system^-1 rhs`` for one vector, by conjugate gradients (``method="cg"``) or GMRES to ``rtol``."""
+    n = rhs.shape[0]
+    op = spla.LinearOperator((n, n), matvec=system, dtype=np.float64)
+    if method == "cg":
+        x, _ = spla.cg(op, rhs, rtol=rtol, atol=0.0, maxiter=maxiter, callback=callback)
+    else:
+        x, _ = spla.gmres(op, rhs, rtol=rtol, atol=0.0, maxiter=maxiter, callback=callback, callback_type="pr_norm")
+    return x
+
+
+def _competitive_direction(F: np.ndarray, H: Callable[[np.ndarray], np.ndarray], slices: Sequence[slice],
+                           steps: Sequence[float], solve: Callable[..., np.ndarray]) -> np.ndarray:
+    """CGD's ``d`` (``theta <- theta - L d``) for ``F`` (a vector, or columns):
+    ``d_x = (I - eta_x eta_y B C)^-1 (F_x - eta_y B F_y)``, ``d_y = F_y - eta_x C d_x``,
+    with ``B = dF_x/dy`` and ``C = dF_y/dx`` applied through ``H``;
+    ``solve(system, rhs)`` inverts the system given as a function."""
+    sx, sy = slices
+    eta_x, eta_y = steps
+
+    def block(rows: slice, cols: slice) -> Callable[[np.ndarray], np.ndarray]:
+        def apply(V: np.ndarray) -> np.ndarray:
+            full = np.zeros((F.shape[0],) + V.shape[1:])
+            full[cols] = V
+            return H(full)[rows]
+        return apply
+    B, C = block(sx, sy), block(sy, sx)
+    dx = solve(lambda U: U - eta_x * eta_y * B(C(U)), F[sx] - eta_y * B(F[sy]))
+    return np.concatenate([dx, F[sy] - eta_x * C(dx)])
 
 
 class Lookahead(SolverWrapper):
@@ -235,6 +311,31 @@ class Lookahead(SolverWrapper):
 
     def __repr__(self) -> str:
         return f"Lookahead({self.inner!r}, k={self.k}, alpha={self.alpha})"
+
+    @classmethod
+    def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules, *, inner: Update, k: int,
+                      alpha: float) -> LinearState:
+        """``k`` inner updates from the slow weights ``phi = z``, then
+        ``z' = phi + alpha (z_k - phi)``; the inner solver's memory and rule
+        states carry on. For an inner ``T_in`` without memory,
+        ``T = (1 - alpha) I + alpha T_in^k`` over ``k`` steps (Chavdarova et al. 2021)."""
+        start = state.z
+        for _ in range(k):
+            state = inner(field, state, rules)
+        return state._replace(z=start + alpha * (state.z - start))
+
+    def linearisation(self) -> Linearisation:
+        if not isinstance(self.inner, Linearisable):
+            raise IncompatibleSolverError(f"Lookahead: the inner solver {self.inner!r} states no linearised update, "
+                                          "so neither does the lookahead around it")
+        inner = self.inner.linearisation()
+        k, alpha, inner_map = self.k, self.alpha, inner.eigenvalue_map
+
+        def cycle_eigenvalues(mu: np.ndarray) -> np.ndarray:
+            return (1 - alpha) + alpha * inner_map(mu) ** k  # type: ignore[misc]
+        return Linearisation(partial(self.linear_update, inner=inner.update, k=k, alpha=alpha), inner.rules,
+                             memory=inner.memory, steps=k * inner.steps,
+                             eigenvalue_map=cycle_eigenvalues if inner_map is not None and not inner.memory else None)
 
 
 def _lookahead(game: Game, inner: str = "gda", k: int = 5, alpha: float = 0.5, **params: Any) -> Lookahead:

@@ -29,16 +29,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from ..errors import InvalidParameterError
 from .gradient import GDA
+from .linear import LinearRule, uniform
 from .registry import register_solver
 
-__all__ = ["NuPI", "PI", "nupi_gda"]
+__all__ = ["NuPI", "PI", "nupi_gda", "LinearPI"]
 
 INITS = ("zeros", "sgd")
 
@@ -142,11 +145,43 @@ class NuPI(torch.optim.Optimizer):
         update = values * group["ki"] + delta * group["kp"]
         p.index_put_(idx, update * (sign * lr), accumulate=True)
 
+    def linearised(self) -> LinearRule:
+        """The PI law as a rule linear in the error (see :class:`LinearPI`), for the
+        stability analysis; one set of hyper-parameters across the param groups."""
+        group = uniform(self.param_groups, ("lr", "kp", "ki", "nu", "maximize"), "NuPI")
+        return LinearPI(group["lr"], group["kp"], group["ki"], group["nu"], 1.0 if group["maximize"] else -1.0)
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         for state in self.state.values():   # torch may cast buffers; the observation mask stays boolean
             if "seen" in state:
                 state["seen"] = state["seen"].bool()
+
+
+@dataclass(frozen=True)
+class LinearPI:
+    """nuPI as a linear rule on the error ``e = d`` (the direction a solver
+    gives the multipliers), with state ``xi_{t-1}``:
+
+        xi_t = nu xi_{t-1} + (1 - nu) e_t,   u_t = sign lr (ki e_t + kp (xi_t - xi_{t-1})),
+
+    ``sign = -1`` (``+1`` with ``maximize``). ``init`` shapes only the first
+    step, so the linearisation about a fixed point does not depend on it.
+    Around a fixed point GDA with this rule on the multipliers moves the
+    deviations ``(z, xi)`` linearly (Sohrabi et al. 2024)."""
+
+    lr: float
+    kp: float
+    ki: float
+    nu: float
+    sign: float
+
+    def state_size(self, n: int) -> int:
+        return n
+
+    def propose(self, d: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xi = self.nu * state + (1 - self.nu) * d
+        return self.sign * self.lr * (self.ki * d + self.kp * (xi - state)), xi
 
 
 def PI(params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float, kp: float = 0.0, ki: float = 1.0,
