@@ -15,9 +15,9 @@ from .analysis.samples import (energy_distance, frechet_distance, mmd, mode_cove
                                sliced_wasserstein)
 from .analysis.trajectory import Trajectory
 from .callbacks import CSVLogger, SaveCheckpoints, SaveSamples, StepSizeSchedule, TensorBoardLogger
-from .core import (Box, Domain, Evaluation, Game, GeneralSumGame, Masked, NonNegative, Player, Reals, Simplex,
-                   ZeroSumGame)
+from .core import Evaluation, Game, GeneralSumGame, ZeroSumGame
 from .data import GaussianMixture, grid_of_gaussians, ring_of_gaussians
+from .domains import Box, Domain, Masked, NonNegative, Reals, Simplex
 from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
                      MissingDependencyError, NfgParseError, NonFiniteError, ShapeError, UnknownNameError)
 from .exact import Equilibrium, certify, exact_equilibrium
@@ -27,6 +27,7 @@ from .gan import R1, R2, GANGame, GANLoss, GradientPenalty
 from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
 from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame
 from .mixed import MixedExtension
+from .players import Player
 from .restarts import DualRestart
 from .protocol import IterativeSolver, OneShotSolver, Solution, Solver, SolverWrapper
 from .runs import Result, SolveState

@@ -32,7 +32,9 @@ import scipy.optimize
 import torch
 from torch import Tensor
 
-from .core import Evaluation, Game, Player, Simplex
+from .core import Evaluation, Game
+from .domains import Simplex
+from .players import Player
 from .exact import integer_matrix
 from .errors import DomainError, InvalidParameterError, NonFiniteError, ShapeError
 

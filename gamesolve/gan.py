@@ -50,7 +50,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .core import Domain, Evaluation, Game, Player, _available_device, _grad, _scalar
+from .core import Evaluation, Game, _grad, _scalar
+from .domains import Domain
+from .players import Player, _available_device
 from .errors import GameError, InvalidParameterError, NonFiniteError, ShapeError
 
 __all__ = ["GANGame", "GANLoss", "GAN_LOSSES", "Batch", "Regularizer", "R1", "R2", "GradientPenalty"]
@@ -230,7 +232,7 @@ def _unwrap(net: nn.Module) -> nn.Module:
 
 def _project_initial(net: nn.Module, domain: Domain | Sequence[Domain] | None) -> None:
     """Project a network's trainable tensors onto their domains (e.g. WGAN's clipping of the initial weights);
-    a count mismatch is left for :class:`~gamesolve.core.Player` to report."""
+    a count mismatch is left for :class:`~gamesolve.players.Player` to report."""
     if domain is None:
         return
     params = [p for p in net.parameters() if p.requires_grad]
@@ -283,7 +285,7 @@ class GANGame(Game):
         ``torch.Generator`` on ``device``); every batch is drawn from it in the
         order data indices, latent codes, interpolation weights.
     generator_domain, discriminator_domain:
-        a :class:`~gamesolve.core.Domain` for a network's trainable tensors,
+        a :class:`~gamesolve.domains.Domain` for a network's trainable tensors,
         or one per tensor, e.g. ``discriminator_domain=gs.Box(-0.01, 0.01)``
         for WGAN weight clipping; the initial weights are projected onto it
         and the solvers project after every update.

@@ -43,7 +43,9 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor, nn
 
-from .core import Evaluation, Game, NonNegative, Player, Reals, _grad, all_finite
+from .core import Evaluation, Game, _grad, all_finite
+from .domains import NonNegative, Reals
+from .players import Player
 from .errors import DomainError, GameError, InvalidParameterError, NonFiniteError, ShapeError
 
 __all__ = ["Constraint", "ConstraintValue", "ConstrainedProblem", "LagrangianGame", "KKTTerms", "KINDS",

@@ -1,7 +1,7 @@
 """Iterative magnitude pruning of players: lottery tickets in games.
 
 A pruned player is a player whose prunable tensors (weights, not biases)
-live in :class:`~gamesolve.core.Masked` domains, so every solver keeps the
+live in :class:`~gamesolve.domains.Masked` domains, so every solver keeps the
 pruned weights at zero after every update, extrapolation steps included.
 
 One round of iterative magnitude pruning (IMP; Frankle & Carbin 2019) on a
@@ -28,7 +28,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .core import Game, Masked, Player, Reals
+from .core import Game
+from .domains import Masked, Reals
+from .players import Player
 from .errors import DomainError, InvalidParameterError, ShapeError
 from .runs import SolveState
 

@@ -22,7 +22,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
-from .core import _available_device
+from .players import _available_device
 from .errors import InvalidParameterError, UnknownNameError, parameter_errors
 
 __all__ = ["GameSpec", "available_games", "game_spec", "make_game", "ENTRY_POINT_GROUP"]

@@ -28,7 +28,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..core import Game, Player, Simplex, all_finite
+from ..core import Game, all_finite
+from ..domains import Simplex
+from ..players import Player
 from ..errors import GameError, IncompatibleSolverError, InvalidParameterError, NonFiniteError
 from ..finite import MatrixGame
 from ..mixed import MixedExtension, PureStrategy, Snapshot
