@@ -2,232 +2,41 @@
 
 Player 1 is the generator ``G`` (latent ``z -> x``), player 2 the
 discriminator ``D`` (``x -> one score per sample``). Each step draws a batch
-``(x_1..x_B, z_1..z_B)`` from the game's own ``torch.Generator`` and the
-players' losses are means over it of a *loss family* evaluated at the scores
-``d_r = D(x)`` and ``d_f = D(G(z))`` (logits, not probabilities):
-
-==================  ======================================  ==================================  =========
-family              generator loss                          discriminator loss                  zero-sum
-==================  ======================================  ==================================  =========
-``minimax``         ``V = -E sp(-d_r) - E sp(d_f)``         ``-V``                              yes
-``non-saturating``  ``E sp(-d_f)``                          ``-V``                              no
-``wgan``            ``W = E d_r - E d_f``                   ``-W``                              yes
-``hinge``           ``-E d_f``                              ``E relu(1 - d_r) + E relu(1 + d_f)`` no
-``least-squares``   ``E (d_f - 1)^2 / 2``                   ``E (d_r - 1)^2 / 2 + E d_f^2 / 2``   no
-==================  ======================================  ==================================  =========
-
-(``sp`` is softplus; ``V`` is Goodfellow et al. 2014's value, ``W`` the
-Wasserstein critic objective of Arjovsky et al. 2017, hinge of Lim & Ye 2017,
-least squares of Mao et al. 2017.) A regulariser adds a gradient penalty to
-the discriminator's loss only: R1 ``gamma/2 E_x ||grad D(x)||^2`` and R2 (the
-same on generated samples) of Mescheder et al. 2018, or WGAN-GP
-``lambda E (||grad D(x_hat)|| - 1)^2`` at random interpolates (Gulrajani et
-al. 2017). Minimax and WGAN with no penalty or R1 (which does not depend on
-``G``) stay zero-sum, and one backward pass gives both players' gradients.
+``(x_1..x_B, z_1..z_B)`` from the game's own ``torch.Generator``
+(:mod:`~gamesolve.gan.batches`) and the players' losses are means over it of
+a *loss family* (:mod:`~gamesolve.gan.losses`) evaluated at the scores
+``d_r = D(x)`` and ``d_f = D(G(z))`` (logits, not probabilities); the
+discriminator's loss may carry a gradient penalty
+(:mod:`~gamesolve.gan.penalties`).
 
 Because a :class:`GANGame` is a :class:`~gamesolve.core.Game`, every gradient
 solver runs it unchanged: GDA, alternating GDA with ``k`` discriminator steps
 (``GDA(game, alternating=True, steps_per_player=(1, k), order=(1, 0))``),
 OGDA, extragradient, each with any ``torch.optim`` optimizer per player.
-
-Several processes: wrap the networks in ``DistributedDataParallel``; the game
-then draws the same global batch on every rank, keeps its rank's shard and
-averages both players' gradients over the process group (one all-reduce per
-evaluation), so ``n`` processes follow the 1-process trajectory on the same
-global batch. DDP's own reducer only hooks ``.backward()``, which game
-solvers do not use (they need ``autograd.grad``, and R1/R2/GP double
-backward); DDP still broadcasts rank 0's initial weights and buffers.
+Several processes: see :mod:`~gamesolve.gan.distributed`.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple, Union
+from typing import Any, Union
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .core import Evaluation, Game, _grad, _scalar
-from .domains import Domain
-from .players import Player, _available_device
-from .errors import GameError, InvalidParameterError, NonFiniteError, ShapeError
+from ..core import Evaluation, Game, _grad, _scalar
+from ..domains import Domain
+from ..errors import GameError, InvalidParameterError, NonFiniteError, ShapeError
+from ..players import Player, _available_device
+from .batches import Batch, DataLike, GANBatches, LatentLike
+from .distributed import GANProcessGroup, _unwrap
+from .losses import GANLoss, _loss_family
+from .penalties import Regularizer, _regularizer
 
-__all__ = ["GANGame", "GANLoss", "GAN_LOSSES", "Batch", "Regularizer", "R1", "R2", "GradientPenalty"]
+__all__ = ["GANGame"]
 
-
-# --------------------------------------------------------------------------
-# loss families
-# --------------------------------------------------------------------------
-
-
-class GANLoss(NamedTuple):
-    """A loss family: each player's loss from the scores ``d_real``, ``d_fake``
-    (1-D tensors). A zero-sum family has discriminator loss ``-generator``."""
-
-    name: str
-    generator: Callable[[Tensor, Tensor], Tensor]
-    discriminator: Callable[[Tensor, Tensor], Tensor]
-    zero_sum: bool
-
-
-def _minimax_value(d_real: Tensor, d_fake: Tensor) -> Tensor:
-    """``E log sigmoid(d_r) + E log(1 - sigmoid(d_f))``."""
-    return -F.softplus(-d_real).mean() - F.softplus(d_fake).mean()
-
-
-def _wgan_value(d_real: Tensor, d_fake: Tensor) -> Tensor:
-    return d_real.mean() - d_fake.mean()
-
-
-def _neg(f: Callable[[Tensor, Tensor], Tensor]) -> Callable[[Tensor, Tensor], Tensor]:
-    return lambda d_real, d_fake: -f(d_real, d_fake)
-
-
-GAN_LOSSES: dict[str, GANLoss] = {
-    "minimax": GANLoss("minimax", _minimax_value, _neg(_minimax_value), True),
-    "non-saturating": GANLoss("non-saturating", lambda r, f: F.softplus(-f).mean(), _neg(_minimax_value), False),
-    "wgan": GANLoss("wgan", _wgan_value, _neg(_wgan_value), True),
-    "hinge": GANLoss("hinge", lambda r, f: -f.mean(), lambda r, f: F.relu(1 - r).mean() + F.relu(1 + f).mean(),
-                     False),
-    "least-squares": GANLoss("least-squares", lambda r, f: 0.5 * (f - 1).pow(2).mean(),
-                             lambda r, f: 0.5 * (r - 1).pow(2).mean() + 0.5 * f.pow(2).mean(), False),
-}
-_ALIASES = {"standard": "minimax", "ns": "non-saturating", "wasserstein": "wgan", "lsgan": "least-squares",
-            "ls": "least-squares"}
-
-
-def _loss_family(loss: str | GANLoss) -> GANLoss:
-    if isinstance(loss, GANLoss):
-        return loss
-    key = _ALIASES.get(str(loss).lower(), str(loss).lower())
-    if key not in GAN_LOSSES:
-        raise InvalidParameterError(f"GANGame: unknown loss {loss!r}; choose one of {', '.join(GAN_LOSSES)} "
-                                    "or pass a GANLoss")
-    return GAN_LOSSES[key]
-
-
-# --------------------------------------------------------------------------
-# regularisers (gradient penalties on the discriminator)
-# --------------------------------------------------------------------------
-
-
-def _input_grad(scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
-    """Per-sample ``grad_x D(x)``, flattened to (B, -1)."""
-    (g,) = torch.autograd.grad(scores.sum(), x, create_graph=create_graph, retain_graph=True)
-    return g.reshape(g.shape[0], -1)
-
-
-class Regularizer:
-    """A penalty added to the discriminator's loss. ``on`` says which scores
-    it differentiates: ``"real"`` (R1), ``"fake"`` (R2) or ``"interpolates"``
-    (WGAN-GP, which needs one uniform number per sample from the batch)."""
-
-    on: str = "real"
-    depends_on_generator: bool = True
-    weight: float
-
-    def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
-        """The penalty added to the discriminator's loss, from its ``scores`` on the points ``x``."""
-        raise NotImplementedError
-
-
-class R1(Regularizer):
-    """``R1 = gamma/2 E_{x ~ data} ||grad_x D(x)||^2`` (Mescheder et al. 2018)."""
-
-    on = "real"
-    depends_on_generator = False
-
-    def __init__(self, gamma: float = 10.0):
-        if not gamma >= 0:
-            raise InvalidParameterError(f"R1: gamma must be >= 0, got {gamma!r}")
-        self.weight = float(gamma)
-
-    def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
-        """``gamma/2 mean_i ||grad_x D(x_i)||^2`` over the batch ``x``."""
-        return 0.5 * self.weight * _input_grad(scores, x, create_graph).pow(2).sum(1).mean()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(gamma={self.weight:g})"
-
-
-class R2(R1):
-    """``R2 = gamma/2 E_{z} ||grad_x D(x)||^2 at x = G(z)`` (Mescheder et al. 2018)."""
-
-    on = "fake"
-    depends_on_generator = True
-
-
-class GradientPenalty(Regularizer):
-    """WGAN-GP: ``lambda E (||grad_x D(x_hat)|| - 1)^2`` at
-    ``x_hat = u x + (1 - u) G(z)``, ``u ~ U[0, 1]`` per sample (Gulrajani et al. 2017)."""
-
-    on = "interpolates"
-    depends_on_generator = True
-
-    def __init__(self, weight: float = 10.0):
-        if not weight >= 0:
-            raise InvalidParameterError(f"GradientPenalty: weight must be >= 0, got {weight!r}")
-        self.weight = float(weight)
-
-    def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
-        """``lambda mean_i (||grad_x D(x_hat_i)|| - 1)^2`` over the interpolates ``x``."""
-        norms = torch.linalg.vector_norm(_input_grad(scores, x, create_graph), dim=1)
-        return self.weight * (norms - 1).pow(2).mean()
-
-    def __repr__(self) -> str:
-        return f"GradientPenalty(weight={self.weight:g})"
-
-
-_REGULARIZERS: dict[str, Callable[[], Regularizer]] = {"r1": R1, "r2": R2, "wgan-gp": GradientPenalty,
-                                                       "gp": GradientPenalty}
-
-
-def _regularizer(reg: str | Regularizer | None) -> Regularizer | None:
-    if reg is None or isinstance(reg, Regularizer):
-        return reg
-    key = str(reg).lower()
-    if key not in _REGULARIZERS:
-        raise InvalidParameterError(f"GANGame: unknown regularizer {reg!r}; choose one of r1, r2, wgan-gp, or pass "
-                                    "gs.R1(gamma), gs.R2(gamma), gs.GradientPenalty(weight)")
-    return _REGULARIZERS[key]()
-
-
-# --------------------------------------------------------------------------
-# the game
-# --------------------------------------------------------------------------
-
-
-class Batch(NamedTuple):
-    """Every random number one evaluation uses: data ``real``, ``latent``
-    codes and, for WGAN-GP, the interpolation weights ``mix`` (else ``None``).
-    Evaluating two strategy profiles on the same batch compares them on
-    common random numbers."""
-
-    real: Tensor
-    latent: Tensor
-    mix: Tensor | None = None
-
-
-DataLike = Union[Tensor, np.ndarray, torch.utils.data.Dataset, Callable[[int, torch.Generator], Tensor]]
-LatentLike = Union[int, Sequence[int], Tensor, Callable[[int, torch.Generator], Tensor], None]
 Strategy = Union[nn.Module, Sequence[Tensor], None]
-
-
-def _ddp_type() -> type | None:
-    try:
-        from torch.nn.parallel import DistributedDataParallel
-    except ImportError:  # pragma: no cover - torch built without distributed
-        return None
-    return DistributedDataParallel
-
-
-def _unwrap(net: nn.Module) -> nn.Module:
-    """The module inside a ``DistributedDataParallel`` wrapper (or ``net`` itself)."""
-    ddp = _ddp_type()
-    return net.module if ddp is not None and isinstance(net, ddp) else net
 
 
 def _project_initial(net: nn.Module, domain: Domain | Sequence[Domain] | None) -> None:
@@ -242,14 +51,7 @@ def _project_initial(net: nn.Module, domain: Domain | Sequence[Domain] | None) -
             d.project_(p.data)
 
 
-def _first_in_features(net: nn.Module) -> int | None:
-    for m in _unwrap(net).modules():
-        if isinstance(getattr(m, "in_features", None), int):
-            return m.in_features
-    return None
-
-
-class GANGame(Game):
+class GANGame(GANBatches, GANProcessGroup, Game):
     """A GAN: ``generator`` (player 1) against ``discriminator`` (player 2).
 
     Parameters
@@ -367,108 +169,6 @@ class GANGame(Game):
         nets = (self.generator_net, self.discriminator_net)
         return (_unwrap(nets[0]), _unwrap(nets[1])) if unwrap else nets
 
-    # -- data and latents ----------------------------------------------------
-    def _prepare_data(self, data: DataLike) -> tuple[Any, str]:
-        if isinstance(data, np.ndarray):
-            data = torch.as_tensor(data)
-        if isinstance(data, Tensor):
-            if data.dim() < 1 or data.shape[0] < 1:
-                raise ShapeError(f"GANGame: data must be a tensor of samples (N, ...), got shape {tuple(data.shape)}")
-            return data.detach().to(device=self.device, dtype=self.dtype), "tensor"
-        if isinstance(data, torch.utils.data.TensorDataset):
-            return self._prepare_data(data.tensors[0])
-        if hasattr(data, "__getitem__") and hasattr(data, "__len__"):
-            if len(data) < 1:
-                raise ShapeError("GANGame: the dataset is empty")
-            return data, "dataset"
-        if callable(data):
-            return data, "sampler"
-        raise GameError(f"GANGame: data must be a tensor, a Dataset or a sampler data(n, generator) -> Tensor, "
-                        f"got {type(data).__name__}")
-
-    def _prepare_latent(self, latent: LatentLike, generator: nn.Module) -> Any:
-        if latent is None:
-            latent = _first_in_features(generator)
-            if latent is None:
-                raise GameError("GANGame: cannot infer the latent dimension (the generator has no linear layer); "
-                                "pass latent=d, a shape, a sampler latent(n, generator) or a tensor of codes")
-        if isinstance(latent, np.ndarray):
-            latent = torch.as_tensor(latent)
-        if isinstance(latent, Tensor):
-            if latent.dim() < 1:
-                raise ShapeError("GANGame: a latent tensor must hold codes (n, ...)")
-            return latent.detach().to(device=self.device, dtype=self.dtype)
-        if isinstance(latent, int):
-            latent = (latent,)
-        if isinstance(latent, (tuple, list)) and all(isinstance(k, int) and k > 0 for k in latent):
-            return tuple(latent)
-        if callable(latent):
-            return latent
-        raise InvalidParameterError(f"GANGame: latent must be an int, a shape, a sampler or a tensor, got {latent!r}")
-
-    def _full_indices(self) -> range:
-        if self._data_kind == "sampler":
-            raise InvalidParameterError("GANGame: batch_size=None (full batch) needs data as a tensor or Dataset, "
-                                        "not a sampler")
-        return range(len(self._data))
-
-    def _shard(self, t: Tensor) -> Tensor:
-        if self.world_size == 1:
-            return t
-        n = t.shape[0] // self.world_size
-        return t[self.rank * n:(self.rank + 1) * n]
-
-    def _take(self, idx: Tensor | None, n: int, gen: torch.Generator) -> Tensor:
-        if self._data_kind == "sampler":
-            x = self._data(n, gen)
-            if not isinstance(x, Tensor):
-                raise GameError(f"GANGame: the data sampler returned {type(x).__name__}, not a tensor")
-            return x.to(device=self.device, dtype=self.dtype)
-        if self._data_kind == "tensor":
-            return self._data if idx is None else self._data[idx]
-        items = [self._data[int(i)] for i in (range(len(self._data)) if idx is None else idx.tolist())]
-        items = [it[0] if isinstance(it, (tuple, list)) else it for it in items]
-        return torch.stack([torch.as_tensor(it) for it in items]).to(device=self.device, dtype=self.dtype)
-
-    def _codes(self, n: int | None, gen: torch.Generator) -> Tensor:
-        lat = self._latent
-        if isinstance(lat, Tensor):
-            if n is None:
-                return lat
-            return lat[torch.randint(lat.shape[0], (n,), generator=gen, device=gen.device).to(lat.device)]
-        if n is None:
-            raise InvalidParameterError("GANGame: batch_size=None (full batch) needs latent codes as a tensor")
-        if isinstance(lat, tuple):
-            return torch.randn((n, *lat), generator=gen, device=gen.device, dtype=self.dtype).to(self.device)
-        z = lat(n, gen)
-        if not isinstance(z, Tensor):
-            raise GameError(f"GANGame: the latent sampler returned {type(z).__name__}, not a tensor")
-        return z.to(device=self.device, dtype=self.dtype)
-
-    def draw(self, batch_size: int | None = None, *, generator: torch.Generator | None = None) -> Batch:
-        """Draw one batch (this process's shard when distributed) from
-        ``generator`` (default: the game's stream, which it advances).
-
-        ``batch_size`` defaults to the game's (the global batch)."""
-        gen = self.generator if generator is None else generator
-        n = self.batch_size if batch_size is None else batch_size
-        if n is None:
-            self._full_indices()
-            real = self._take(None, 0, gen)
-            z = self._codes(None, gen)
-        else:
-            idx = None
-            if self._data_kind != "sampler":
-                idx = torch.randint(len(self._data), (n,), generator=gen, device=gen.device)
-                if self._data_kind == "tensor":
-                    idx = idx.to(self._data.device)
-            real = self._take(idx, n, gen)
-            z = self._codes(n, gen)
-        mix = None
-        if self.regularizer is not None and self.regularizer.on == "interpolates":
-            mix = torch.rand(real.shape[0], generator=gen, device=gen.device, dtype=self.dtype).to(self.device)
-        return Batch(self._shard(real), self._shard(z), None if mix is None else self._shard(mix))
-
     # -- losses --------------------------------------------------------------
     def _scores(self, D: nn.Module, x: Tensor) -> Tensor:
         out = D(x)
@@ -555,45 +255,6 @@ class GANGame(Game):
         if self.world_size > 1:
             values = self._all_reduce_mean(values, grads)
         return Evaluation(values, (grads[0], grads[1]))
-
-    # -- several processes ---------------------------------------------------
-    def _process_group(self, distributed: bool | None) -> tuple[Any, int, int]:
-        ddp = _ddp_type()
-        wrapped = [n for n in self.networks(unwrap=False) if ddp is not None and isinstance(n, ddp)]
-        if distributed is False or (distributed is None and not wrapped):
-            return None, 0, 1
-        import torch.distributed as dist
-
-        if not (dist.is_available() and dist.is_initialized()):
-            raise GameError("GANGame: distributed=True needs an initialised process group "
-                            "(torch.distributed.init_process_group, or launch with torchrun)")
-        group = getattr(wrapped[0], "process_group", None) if wrapped else None
-        return group, dist.get_rank(group), dist.get_world_size(group)
-
-    @contextlib.contextmanager
-    def _no_ddp_sync(self) -> Iterator[None]:
-        """DDP's reducer waits for ``.backward()``; the game averages gradients itself."""
-        ddp = _ddp_type()
-        with contextlib.ExitStack() as stack:
-            if self.world_size > 1 and ddp is not None:
-                for net in self.networks(unwrap=False):
-                    if isinstance(net, ddp):
-                        stack.enter_context(net.no_sync())
-            yield
-
-    def _all_reduce_mean(self, values: tuple[Tensor, Tensor],
-                         grads: list[list[Tensor] | None]) -> tuple[Tensor, Tensor]:
-        import torch.distributed as dist
-
-        tensors = [t for block in grads if block is not None for t in block]
-        flat = torch.cat([torch.stack(values).reshape(-1), *(t.reshape(-1) for t in tensors)])
-        dist.all_reduce(flat, group=self._group)
-        flat /= self.world_size
-        k = 2
-        for t in tensors:
-            t.copy_(flat[k:k + t.numel()].view_as(t))
-            k += t.numel()
-        return flat[0].clone(), flat[1].clone()
 
     # -- evaluation without side effects -------------------------------------
     @contextlib.contextmanager
