@@ -35,7 +35,7 @@ from torch import nn
 
 import gamesolve as gs
 from _tables import format_cell, write_table
-from gamesolve.sparsity import deterministic_density, expected_density, layer_densities
+from gamesolve.addons.sparsity import deterministic_density, expected_density, layer_densities
 from gamesolve.zoo import make_game
 from games._sparse import fit_classifier
 from games.sparse_mlp_digits import accuracy, digits_split, solver

@@ -35,7 +35,7 @@ import torch
 
 import gamesolve as gs
 from _tables import format_cell, write_table
-from gamesolve.fairness import disparities, group_accuracy
+from gamesolve.addons.fairness import disparities, group_accuracy
 from gamesolve.zoo import make_game
 from games.disparate_impact import logits, solver, train
 

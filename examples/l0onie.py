@@ -8,7 +8,7 @@ hidden units carry hard-concrete L0 gates, under
 
 bits counting the weights and biases (16 bits each) of the network that
 remains once the units with a zero gate are removed (closed form, see
-``gamesolve.compression``). One Lagrangian game per target: Adam on the
+``gamesolve.addons.compression``). One Lagrangian game per target: Adam on the
 weights and gates, nuPI on the multiplier, dual restarts. The same SIREN
 without a constraint (its full rate) is the quality reference.
 
@@ -33,8 +33,8 @@ import torch
 
 import gamesolve as gs
 from _tables import format_cell, write_table
-from gamesolve.compression import bits_per_pixel, psnr
-from gamesolve.sparsity import deterministic_gate
+from gamesolve.addons.compression import bits_per_pixel, psnr
+from gamesolve.addons.sparsity import deterministic_gate
 from gamesolve.zoo import make_game
 from games.l0onie import solver
 

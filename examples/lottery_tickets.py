@@ -1,7 +1,7 @@
 """Lottery tickets in a generative game (Kalibhat, Balaji & Feizi 2021) on the 8-Gaussian ring.
 
 Iterative magnitude pruning (IMP) of *both* players of the zoo's ``ring-gan``
-(:class:`gamesolve.pruning.LotteryTicket`): train, prune ``--fraction`` of each
+(:class:`gamesolve.addons.pruning.LotteryTicket`): train, prune ``--fraction`` of each
 player's remaining weights under one global magnitude threshold per player,
 rewind the survivors to initialisation (``--rewind 0``) or to step ``k``
 (late rewinding), train again, ``--rounds`` times. The pruned weights live in
@@ -9,7 +9,7 @@ rewind the survivors to initialisation (``--rewind 0``) or to step ``k``
 
 Against each round's ticket, the *random-pruning* baseline: the same
 initial networks with random masks that keep as many weights per tensor
-(:func:`gamesolve.pruning.random_masks_like`), trained the same way.
+(:func:`gamesolve.addons.pruning.random_masks_like`), trained the same way.
 Early-bird detection (You et al. 2020) runs during the dense training: every
 ``--eb-every`` steps the masks one-shot pruning to ``--eb-sparsity`` (50%) would
 give are compared with the previous ones (normalised Hamming distance) and
@@ -47,8 +47,8 @@ import torch
 
 import gamesolve as gs
 from _tables import write_table
-from gamesolve.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, random_masks_like,
-                               sparsity)
+from gamesolve.addons.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, random_masks_like,
+                                      sparsity)
 from gamesolve.zoo import make_game
 
 

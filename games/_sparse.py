@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 import gamesolve as gs
-from gamesolve.pruning import prunable
+from gamesolve.addons.pruning import prunable
 
 
 def gated_solver(game: gs.LagrangianGame, *, lr: float, gate_lr: float, dual_lr: float, kp: float) -> gs.GDA:
@@ -25,7 +25,7 @@ def gated_solver(game: gs.LagrangianGame, *, lr: float, gate_lr: float, dual_lr:
 def fit_classifier(model: nn.Module, X: Tensor, y: Tensor, steps: int, *, lr: float = 1e-3, batch_size: int = 512,
                    seed: int = 0, masks: list[Tensor] | None = None) -> nn.Module:
     """Plain minibatch Adam on the cross-entropy (no constraint, minibatches drawn from ``seed``); with
-    ``masks`` the prunable weights (see :func:`gamesolve.pruning.prunable`) stay masked."""
+    ``masks`` the prunable weights (see :func:`gamesolve.addons.pruning.prunable`) stay masked."""
     params = list(model.parameters())
     weights = [params[k] for k in prunable(gs.Player("m", model))] if masks is not None else []
     opt = torch.optim.Adam(params, lr=lr)

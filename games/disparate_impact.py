@@ -14,10 +14,10 @@ make it recoverable, as in real tabular data.
 
 **The game.** A dense MLP ``d -> 64 -> 64 -> 2`` is trained on the training
 split (Adam), then pruned to ``sparsity`` by one global magnitude threshold
-(:func:`gamesolve.pruning.magnitude_masks`; the masks become
+(:func:`gamesolve.addons.pruning.magnitude_masks`; the masks become
 :class:`~gamesolve.Masked` domains of the primal player, so every solver
 keeps the pruned weights at zero). The Lagrangian game fine-tunes the sparse
-network under ``psi_g <= eps`` for every group (:mod:`gamesolve.fairness`),
+network under ``psi_g <= eps`` for every group (:mod:`gamesolve.addons.fairness`),
 ``G`` indexed multipliers. ``game.dense`` is the dense network, ``game.data``
 the train/test splits (the test split is ``n_test`` fresh samples from the same
 distribution), ``game.impact`` the constraint's dense reference.
@@ -33,8 +33,8 @@ import torch
 from torch import Tensor, nn
 
 import gamesolve as gs
-from gamesolve.fairness import DisparateImpact, DisparateImpactProblem
-from gamesolve.pruning import apply_masks, player_masks
+from gamesolve.addons.fairness import DisparateImpact, DisparateImpactProblem
+from gamesolve.addons.pruning import apply_masks, player_masks
 from gamesolve.zoo import GameSpec
 
 from ._sparse import fit_classifier
@@ -99,7 +99,7 @@ def solver(game: gs.LagrangianGame, lr: float = 1e-3, dual_lr: float = 0.1, kp: 
 def train(model: nn.Module, data: GroupedData, steps: int, lr: float = 1e-3, batch_size: int = 512, seed: int = 0,
           masks: list[Tensor] | None = None) -> nn.Module:
     """Plain minibatch Adam on the cross-entropy (no constraint); with ``masks`` the
-    prunable weights (see :func:`gamesolve.pruning.prunable`) stay masked."""
+    prunable weights (see :func:`gamesolve.addons.pruning.prunable`) stay masked."""
     return fit_classifier(model, data.X, data.y, steps, lr=lr, batch_size=batch_size, seed=seed, masks=masks)
 
 

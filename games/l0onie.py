@@ -3,11 +3,11 @@ weights of a SIREN with gated hidden units, under a rate constraint
 
     min_theta E_z ||f_theta,z(X) - Y||^2 / n   s.t.   E[bits] / #pixels - target_bpp <= 0
 
-(see :mod:`gamesolve.compression` for the bit count). The image is
+(see :mod:`gamesolve.addons.compression` for the bit count). The image is
 downsampled to ``height`` rows so that CPU runs take seconds; the full-batch
 problem has one multiplier. ``game.model`` is the :class:`L0Siren`,
 ``game.coords`` / ``game.colours`` the pixels, ``game.shape`` the image shape;
-measure with :func:`gamesolve.compression.psnr` and
+measure with :func:`gamesolve.addons.compression.psnr` and
 ``bits_per_pixel(model, pixels, deterministic=True)`` after ``model.eval()``.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import gamesolve as gs
-from gamesolve.compression import L0Siren, image_coordinates, rate_constraint, sample_image
+from gamesolve.addons.compression import L0Siren, image_coordinates, rate_constraint, sample_image
 from gamesolve.zoo import GameSpec
 
 from ._sparse import gated_solver

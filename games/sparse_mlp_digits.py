@@ -3,7 +3,7 @@
     min_{w, log_alpha} E_z[ CE(f(X; w * z), y) ]  s.t.  E[||z||_0] / #weights - target <= 0,
 
 an MLP ``64 -> hidden -> ... -> 10`` whose every linear layer is an
-:class:`~gamesolve.sparsity.L0Linear` with hard-concrete gates ``z``. The
+:class:`~gamesolve.addons.sparsity.L0Linear` with hard-concrete gates ``z``. The
 constraint is model-wise (one multiplier) or, with ``per_layer=True``, one
 per layer (``target`` then a density shared by all layers or one per layer).
 The primal player is the network (weights, biases and gate parameters),
@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 import gamesolve as gs
-from gamesolve.sparsity import L0Linear, check_density, density_constraint
+from gamesolve.addons.sparsity import L0Linear, check_density, density_constraint
 from gamesolve.zoo import GameSpec
 
 from ._sparse import gated_solver
@@ -104,7 +104,7 @@ def solver(game: gs.LagrangianGame, lr: float = 1e-3, gate_lr: float = 0.05, dua
            kp: float = 5.0) -> gs.GDA:
     """The recipe that meets the targets: Adam on the weights (``lr``) and on the gates'
     ``log_alpha`` (``gate_lr``), nuPI on the multipliers; pair it with
-    :class:`~gamesolve.restarts.DualRestart` (see ``examples/controlled_sparsity.py``)."""
+    :class:`~gamesolve.addons.restarts.DualRestart` (see ``examples/controlled_sparsity.py``)."""
     return gated_solver(game, lr=lr, gate_lr=gate_lr, dual_lr=dual_lr, kp=kp)
 
 

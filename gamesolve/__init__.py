@@ -8,6 +8,7 @@ and analyse saddle-point convergence numerically.
     result = gs.solve(game, gs.OGDA(game, lr=0.05), steps=2000, tol=1e-8)
 """
 
+from .addons.restarts import DualRestart
 from .analysis import spectral
 from .analysis.metrics import (distance_to_equilibrium, duality_gap, exploitability, gradient_norm, kkt_residuals,
                                nash_conv, natural_residual)
@@ -28,7 +29,6 @@ from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
 from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame
 from .mixed import MixedExtension
 from .players import Player
-from .restarts import DualRestart
 from .protocol import IterativeSolver, OneShotSolver, Solution, Solver, SolverWrapper
 from .runs import Result, SolveState
 from .solve import solve

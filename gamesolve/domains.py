@@ -163,7 +163,7 @@ class Masked(Domain):
     Pruning is this projection: a pruned network is a player whose weight
     tensors live in ``Masked`` domains, so every solver keeps pruned weights at
     zero after every update, extrapolations included (see
-    :mod:`gamesolve.pruning`).
+    :mod:`gamesolve.addons.pruning`).
     """
 
     def __init__(self, mask: Tensor):

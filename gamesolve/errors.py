@@ -72,7 +72,7 @@ class MissingDependencyError(GameError, ImportError):
 
 class UnknownNameError(GameError, KeyError):
     """A game or solver name that no registry knows, or a group id that a
-    reference (e.g. :class:`gamesolve.fairness.DisparateImpact`) never saw."""
+    reference (e.g. :class:`gamesolve.addons.fairness.DisparateImpact`) never saw."""
 
     def __str__(self) -> str:  # KeyError quotes its message; we do not
         return str(self.args[0]) if self.args else ""

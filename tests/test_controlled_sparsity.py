@@ -5,9 +5,9 @@ import pytest
 import torch
 
 import gamesolve as gs
-from gamesolve.restarts import DualRestart
-from gamesolve.sparsity import (L0Linear, density_constraint, deterministic_density, expected_density, gated_layers,
-                                layer_densities)
+from gamesolve.addons.restarts import DualRestart
+from gamesolve.addons.sparsity import (L0Linear, density_constraint, deterministic_density, expected_density,
+                                       gated_layers, layer_densities)
 from gamesolve.zoo import make_game
 from games.sparse_mlp_digits import accuracy, solver
 

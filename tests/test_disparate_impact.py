@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import gamesolve as gs
-from gamesolve.fairness import DisparateImpact, DisparateImpactProblem, disparities, group_accuracy
+from gamesolve.addons.fairness import DisparateImpact, DisparateImpactProblem, disparities, group_accuracy
 from gamesolve.zoo import make_game
 from games.disparate_impact import logits, solver, train
 
@@ -95,5 +95,5 @@ def test_unseen_groups_and_bad_input_raise_clear_errors():
         DisparateImpact(dense, y, groups, 4, eps=-0.1)
     game = make_game("disparate-impact", groups=4, n_train=2000, n_test=100, dense_steps=5, batch_size=64)
     with pytest.raises(gs.ShapeError, match="do not fit"):
-        from gamesolve.pruning import apply_masks
+        from gamesolve.addons.pruning import apply_masks
         apply_masks(game.players[0], [m[:, :-1] for m in game.masks])

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 import gamesolve as gs
-from gamesolve.compression import (L0Siren, bits_per_pixel, expected_bits, image_coordinates, psnr, rate_constraint,
-                                   sample_image, stored_bits)
-from gamesolve.sparsity import hard_concrete_sample
+from gamesolve.addons.compression import (L0Siren, bits_per_pixel, expected_bits, image_coordinates, psnr,
+                                          rate_constraint, sample_image, stored_bits)
+from gamesolve.addons.sparsity import hard_concrete_sample
 from gamesolve.zoo import make_game
 from games.l0onie import solver
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 import gamesolve as gs
-from gamesolve.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, prunable,
-                               random_masks_like, sparsity)
+from gamesolve.addons.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, prunable,
+                                      random_masks_like, sparsity)
 from gamesolve.zoo import make_game
 
 STEPS, LR = 1000, 2e-3

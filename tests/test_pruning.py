@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 import gamesolve as gs
-from gamesolve.pruning import (EarlyBird, LotteryTicket, apply_masks, magnitude_masks, mask_distance, prunable,
-                               random_masks_like, sparsity)
+from gamesolve.addons.pruning import (EarlyBird, LotteryTicket, apply_masks, magnitude_masks, mask_distance, prunable,
+                                      random_masks_like, sparsity)
 
 
 def _game(seed=0):

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from gamesolve import InvalidParameterError
-from gamesolve.sparsity import (GAMMA, ZETA, L0Conv2d, L0Linear, deterministic_density, deterministic_gate,
-                                expected_density, hard_concrete_sample, prob_nonzero)
+from gamesolve.addons.sparsity import (GAMMA, ZETA, L0Conv2d, L0Linear, deterministic_density, deterministic_gate,
+                                       expected_density, hard_concrete_sample, prob_nonzero)
 
 
 @pytest.mark.parametrize("mean", [-2.0, 0.0, 1.5])

@@ -2,7 +2,7 @@
 
 import torch
 
-from gamesolve.pruning import sparsity
+from gamesolve.addons.pruning import sparsity
 from tests._markdown import python_blocks
 
 BLOCKS = python_blocks("docs/sparsity.md")

@@ -16,8 +16,8 @@ import pytest
 import torch
 
 import gamesolve as gs
+from gamesolve.addons.pruning import apply_masks, one_shot_masks
 from gamesolve.analysis import spectral as sp
-from gamesolve.pruning import apply_masks, one_shot_masks
 from gamesolve.zoo import available_games, make_game
 
 RELATIVE = 1e-6

@@ -28,11 +28,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .core import Game
-from .domains import Masked, Reals
-from .players import Player
-from .errors import DomainError, InvalidParameterError, ShapeError
-from .runs import SolveState
+from ..core import Game
+from ..domains import Masked, Reals
+from ..errors import DomainError, InvalidParameterError, ShapeError
+from ..players import Player
+from ..runs import SolveState
 
 __all__ = ["prunable", "magnitude_masks", "player_masks", "random_masks_like", "mask_distance", "sparsity", "apply_masks",
            "one_shot_masks", "EarlyBird", "EarlyBirdCallback", "LotteryTicket"]

@@ -31,8 +31,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .errors import InvalidParameterError, ShapeError
-from .lagrangian import Constraint
+from ..errors import InvalidParameterError, ShapeError
+from ..lagrangian import Constraint
 from .sparsity import L0Linear, deterministic_gate, prob_nonzero
 
 __all__ = ["L0Siren", "expected_bits", "stored_bits", "bits_per_pixel", "rate_constraint", "psnr",
@@ -41,7 +41,7 @@ __all__ = ["L0Siren", "expected_bits", "stored_bits", "bits_per_pixel", "rate_co
 
 class L0Siren(nn.Module):
     """A SIREN ``in_features -> hidden... -> out_features`` with structured L0 gates
-    on every hidden unit (:class:`~gamesolve.sparsity.L0Linear`, ``structured=True``)
+    on every hidden unit (:class:`~gamesolve.addons.sparsity.L0Linear`, ``structured=True``)
     and an ungated linear output layer. Initialisation of Sitzmann et al. (2020):
     first layer ``U(-1/n, 1/n)``, others ``U(-sqrt(6/n)/omega_0, sqrt(6/n)/omega_0)``."""
 

@@ -24,9 +24,9 @@ from typing import Any
 
 import torch
 
-from .errors import InvalidParameterError
-from .lagrangian import LagrangianGame
-from .runs import SolveState
+from ..errors import InvalidParameterError
+from ..lagrangian import LagrangianGame
+from ..runs import SolveState
 
 __all__ = ["DualRestart"]
 

@@ -33,8 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .errors import InvalidParameterError, ShapeError, UnknownNameError
-from .lagrangian import ConstrainedProblem, Constraint, ConstraintValue
+from ..errors import InvalidParameterError, ShapeError, UnknownNameError
+from ..lagrangian import ConstrainedProblem, Constraint, ConstraintValue
 
 __all__ = ["group_accuracy", "disparities", "DisparateImpact", "DisparateImpactProblem"]
 
