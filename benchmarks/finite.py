@@ -62,7 +62,7 @@ import numpy as np
 import torch
 
 import gamesolve as gs
-from gamesolve.zoo import make_game
+from gamesolve.game_registry import make_game
 
 
 def _timed(fn):

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 import gamesolve as gs
-from gamesolve.zoo import make_game
-from games import planted_zero_sum
+from gamesolve.game_registry import make_game
+from gamesolve_zoo import planted_zero_sum
 
 
 def incremental(iterations: int, width: int) -> None:

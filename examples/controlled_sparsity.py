@@ -36,9 +36,9 @@ from torch import nn
 import gamesolve as gs
 from _tables import format_cell, write_table
 from gamesolve.addons.sparsity import deterministic_density, expected_density, layer_densities
-from gamesolve.zoo import make_game
-from games._sparse import fit_classifier
-from games.sparse_mlp_digits import accuracy, digits_split, solver
+from gamesolve.game_registry import make_game
+from gamesolve_zoo._sparse import fit_classifier
+from gamesolve_zoo.sparse_mlp_digits import accuracy, digits_split, solver
 
 HIDDEN = (100, 100)
 

@@ -36,8 +36,8 @@ import torch
 import gamesolve as gs
 from _tables import format_cell, write_table
 from gamesolve.addons.fairness import disparities, group_accuracy
-from gamesolve.zoo import make_game
-from games.disparate_impact import logits, solver, train
+from gamesolve.game_registry import make_game
+from gamesolve_zoo.disparate_impact import logits, solver, train
 
 
 def main() -> None:

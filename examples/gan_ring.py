@@ -29,8 +29,8 @@ import torch
 
 import gamesolve as gs
 from _tables import markdown_table
+from gamesolve.game_registry import make_game
 from gamesolve.runs import read_checkpoint
-from gamesolve.zoo import make_game
 
 SOLVERS = {
     "alternating": lambda game, opt: gs.GDA(game, optimizers=opt, alternating=True, order=(1, 0)),

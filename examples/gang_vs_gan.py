@@ -61,7 +61,7 @@ import torch
 
 import gamesolve as gs
 from _tables import write_table
-from gamesolve.zoo import make_game
+from gamesolve.game_registry import make_game
 
 METHODS = ("PNM", "GAN, same steps", "GAN, same passes")
 MMD_BANDWIDTH = 0.1

@@ -35,8 +35,8 @@ import gamesolve as gs
 from _tables import format_cell, write_table
 from gamesolve.addons.compression import bits_per_pixel, psnr
 from gamesolve.addons.sparsity import deterministic_gate
-from gamesolve.zoo import make_game
-from games.l0onie import solver
+from gamesolve.game_registry import make_game
+from gamesolve_zoo.l0onie import solver
 
 
 def fit(target: float, args: argparse.Namespace) -> tuple[dict[str, Any], gs.Trajectory, torch.Tensor, Any]:

@@ -49,7 +49,7 @@ import gamesolve as gs
 from _tables import write_table
 from gamesolve.addons.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, random_masks_like,
                                       sparsity)
-from gamesolve.zoo import make_game
+from gamesolve.game_registry import make_game
 
 
 def new_game(args: argparse.Namespace) -> gs.GANGame:

@@ -33,7 +33,7 @@ import torch
 import gamesolve as gs
 from _tables import format_cell, write_table
 from gamesolve.analysis.trajectory import oscillation_count, overshoot, settling_time
-from gamesolve.zoo import make_game
+from gamesolve.game_registry import make_game
 
 DualFactory = Callable[[list[torch.Tensor]], torch.optim.Optimizer]
 

@@ -44,9 +44,9 @@ import torch  # noqa: E402
 
 import gamesolve as gs  # noqa: E402
 from _tables import write_table  # noqa: E402
-from gamesolve.zoo import make_game  # noqa: E402
+from gamesolve.game_registry import make_game  # noqa: E402
 
-from games import overparam_gan as op  # noqa: E402  (the zoo ships with gamesolve)
+from gamesolve_zoo import overparam_gan as op  # noqa: E402  (the zoo ships with gamesolve)
 
 
 # --------------------------------------------------------------------------

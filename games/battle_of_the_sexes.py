@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._matrix import start
 

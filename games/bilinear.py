@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._random import generator, with_singular_values
 

@@ -12,7 +12,7 @@ from torch import nn
 
 import gamesolve as gs
 from gamesolve.data import digits
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._gan import mlp
 

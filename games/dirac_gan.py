@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 SPEC = GameSpec(
     name="dirac-gan",

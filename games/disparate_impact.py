@@ -35,7 +35,7 @@ from torch import Tensor, nn
 import gamesolve as gs
 from gamesolve.addons.fairness import DisparateImpact, DisparateImpactProblem
 from gamesolve.addons.pruning import apply_masks, player_masks
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._sparse import fit_classifier
 

@@ -25,7 +25,7 @@ generator's payoff ``-E loss``) is ``2 log 2``.
 from __future__ import annotations
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._gan import mixture_gan
 

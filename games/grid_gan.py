@@ -7,7 +7,7 @@ Measure modes covered and sample quality with
 from __future__ import annotations
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._gan import mixture_gan
 

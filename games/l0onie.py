@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import gamesolve as gs
 from gamesolve.addons.compression import L0Siren, image_coordinates, rate_constraint, sample_image
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._sparse import gated_solver
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import torch
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 SPEC = GameSpec(
     name="matching-pennies-continuous",

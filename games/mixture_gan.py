@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gamesolve as gs
 from gamesolve.data import high_dimensional_mixture
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._gan import mixture_gan
 

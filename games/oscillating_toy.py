@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 SPEC = GameSpec(
     name="oscillating-toy",

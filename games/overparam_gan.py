@@ -32,7 +32,7 @@ import torch
 from torch import Tensor, nn
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 SPEC = GameSpec(
     name="overparam-gan",

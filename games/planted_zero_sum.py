@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 SPEC = GameSpec(
     name="planted-zero-sum",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._matrix import pair, start
 

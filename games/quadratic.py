@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._random import generator, with_singular_values
 

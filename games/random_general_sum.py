@@ -6,7 +6,7 @@ finds them all)."""
 from __future__ import annotations
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._random import generator
 from .random_zero_sum import payoffs

@@ -10,7 +10,7 @@ the discriminator is constant.
 from __future__ import annotations
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._gan import mixture_gan
 

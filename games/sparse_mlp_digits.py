@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 import gamesolve as gs
 from gamesolve.addons.sparsity import L0Linear, check_density, density_constraint
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 from ._sparse import gated_solver
 

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 import gamesolve as gs
-from gamesolve.zoo import GameSpec
+from gamesolve.game_registry import GameSpec
 
 SPEC = GameSpec(
     name="svm-iris",

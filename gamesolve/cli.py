@@ -51,7 +51,7 @@ def _parse_params(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
 
 
 def _cmd_games(args: argparse.Namespace, console: Console) -> int:
-    from .zoo import available_games
+    from .game_registry import available_games
 
     table = Table(title="gamesolve games")
     for col in ("name", "family", "summary", "known equilibrium", "default params"):
@@ -78,9 +78,9 @@ def _cmd_solvers(args: argparse.Namespace, console: Console) -> int:
 
 def _cmd_solve(args: argparse.Namespace, console: Console) -> int:
     from .compare import format_value
+    from .game_registry import game_spec, make_game
     from .solve import solve
     from .solvers.registry import get_solver_spec, make_solver
-    from .zoo import game_spec, make_game
 
     spec = game_spec(args.game)
     game = make_game(args.game, **_parse_params(args.param, "--param"))
@@ -232,7 +232,7 @@ def _cmd_analyze(args: argparse.Namespace, console: Console) -> int:
     from .compare import format_value
     from .solve import solve
     from .solvers.registry import get_solver_spec
-    from .zoo import game_spec, make_game
+    from .game_registry import game_spec, make_game
 
     spec = game_spec(args.game)
     game_params = _parse_params(args.param, "--param")
@@ -332,7 +332,7 @@ def _analysis_figures(args: argparse.Namespace, game_params: dict[str, Any], jac
     from .analysis import plots
     from .analysis import spectral as sp
     from .solve import solve
-    from .zoo import make_game
+    from .game_registry import make_game
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -17,9 +17,9 @@ from typing import Any
 
 from .analysis.trajectory import Trajectory
 from .errors import GameError, IncompatibleSolverError
+from .game_registry import available_games, game_spec, make_game
 from .solve import solve
 from .solvers.registry import get_solver_spec, solver_names
-from .zoo import available_games, game_spec, make_game
 
 __all__ = ["Row", "compare", "write_report", "format_value", "DEFAULT_OUT"]
 

@@ -8,8 +8,8 @@ import gamesolve as gs
 from gamesolve.addons.restarts import DualRestart
 from gamesolve.addons.sparsity import (L0Linear, density_constraint, deterministic_density, expected_density,
                                        gated_layers, layer_densities)
-from gamesolve.zoo import make_game
-from games.sparse_mlp_digits import accuracy, solver
+from gamesolve.game_registry import make_game
+from gamesolve_zoo.sparse_mlp_digits import accuracy, solver
 
 
 def _run(target, per_layer=False, steps=700, seed=0):

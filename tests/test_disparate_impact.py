@@ -8,8 +8,8 @@ import torch
 
 import gamesolve as gs
 from gamesolve.addons.fairness import DisparateImpact, DisparateImpactProblem, disparities, group_accuracy
-from gamesolve.zoo import make_game
-from games.disparate_impact import logits, solver, train
+from gamesolve.game_registry import make_game
+from gamesolve_zoo.disparate_impact import logits, solver, train
 
 
 def test_constrained_fine_tuning_bounds_every_group_while_unconstrained_does_not():

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import gamesolve as gs
 from gamesolve.exact import exact_regrets, integer_matrix
-from gamesolve.zoo import make_game
+from gamesolve.game_registry import make_game
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -81,7 +81,7 @@ def test_compare_shows_exploitability_as_the_residual_of_finite_games(tmp_path, 
     fp = float(rows[("rock-paper-scissors", "fictitious-play")]["residual"])
     assert 1e-3 < fp < 1.0
     import gamesolve as gs
-    from gamesolve.zoo import make_game
+    from gamesolve.game_registry import make_game
     game = make_game("rock-paper-scissors")
     ogda = gs.solve(game, "ogda", lr=0.2, steps=100, metrics=["exploitability"])
     assert float(rows[("rock-paper-scissors", "ogda")]["residual"]) == pytest.approx(

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import gamesolve as gs
+from gamesolve.game_registry import make_game
 from gamesolve.runs import read_checkpoint
-from gamesolve.zoo import make_game
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 

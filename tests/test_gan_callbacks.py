@@ -94,7 +94,7 @@ def test_tensorboard_logger_needs_tensorboard(tmp_path):
 
 
 def test_step_size_schedule_scales_every_rule_and_resumes_exactly(tmp_path):
-    from games import quadratic
+    from gamesolve_zoo import quadratic
 
     def run(steps, **kw):
         game = quadratic.make()

@@ -7,8 +7,8 @@ import scipy.optimize
 import torch
 
 import gamesolve as gs
-from games import overparam_gan as op
-from gamesolve.zoo import make_game
+from gamesolve.game_registry import make_game
+from gamesolve_zoo import overparam_gan as op
 
 TOL = 1e-6
 

@@ -13,7 +13,7 @@ import torch
 
 import gamesolve as gs
 from gamesolve.cli import main
-from gamesolve.zoo import game_spec, make_game
+from gamesolve.game_registry import game_spec, make_game
 
 from test_mixed import NoisyQuadratic, _pool
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import gamesolve as gs
-from games import bilinear, dirac_gan
+from gamesolve_zoo import bilinear, dirac_gan
 
 S = [0.5, 0.8, 1.0]   # singular values of the coupling matrix
 ETA = 0.2
@@ -185,7 +185,7 @@ def test_dirac_gan_local_rate_matches_update_jacobian(gamma):
 
 
 def test_projected_solvers_stay_on_the_simplex_and_converge():
-    from games import matching_pennies_continuous as mp
+    from gamesolve_zoo import matching_pennies_continuous as mp
     for name in ("ogda", "extragradient"):
         game = mp.make()
         res = gs.solve(game, name, lr=0.1, steps=3000, tol=1e-9, progress=False)
@@ -196,7 +196,7 @@ def test_projected_solvers_stay_on_the_simplex_and_converge():
 
 
 def test_optimistic_adam_approaches_the_saddle_of_a_quadratic_game():
-    from games import quadratic
+    from gamesolve_zoo import quadratic
     game = quadratic.make()
     start = gs.distance_to_equilibrium(game)
     gs.solve(game, gs.OGDA(game, optimizers=lambda p: torch.optim.Adam(p, lr=0.003, betas=(0.5, 0.9))),

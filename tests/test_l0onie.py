@@ -9,8 +9,8 @@ import gamesolve as gs
 from gamesolve.addons.compression import (L0Siren, bits_per_pixel, expected_bits, image_coordinates, psnr,
                                           rate_constraint, sample_image, stored_bits)
 from gamesolve.addons.sparsity import hard_concrete_sample
-from gamesolve.zoo import make_game
-from games.l0onie import solver
+from gamesolve.game_registry import make_game
+from gamesolve_zoo.l0onie import solver
 
 
 def test_expected_bits_match_a_monte_carlo_count_of_the_pruned_network():

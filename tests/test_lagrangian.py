@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import gamesolve as gs
-from games import bilinear, oscillating_toy, svm_iris
+from gamesolve_zoo import bilinear, oscillating_toy, svm_iris
 from tests._markdown import python_blocks
 
 D = torch.float64

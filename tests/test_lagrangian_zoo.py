@@ -8,8 +8,8 @@ import torch
 
 import gamesolve as gs
 from gamesolve.analysis.trajectory import oscillation_amplitude, settling_time
-from gamesolve.zoo import game_spec, make_game
-from games import constrained_quadratic, oscillating_toy, svm_iris
+from gamesolve.game_registry import game_spec, make_game
+from gamesolve_zoo import constrained_quadratic, oscillating_toy, svm_iris
 
 LAGRANGIAN_GAMES = ["constrained-quadratic", "oscillating-toy", "svm-iris"]
 

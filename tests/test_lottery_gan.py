@@ -7,7 +7,7 @@ import torch
 import gamesolve as gs
 from gamesolve.addons.pruning import (EarlyBirdCallback, LotteryTicket, apply_masks, one_shot_masks, prunable,
                                       random_masks_like, sparsity)
-from gamesolve.zoo import make_game
+from gamesolve.game_registry import make_game
 
 STEPS, LR = 1000, 2e-3
 

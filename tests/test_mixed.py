@@ -120,7 +120,7 @@ def test_bad_input():
 
 
 def test_a_mixed_generator_samples_its_pure_generators_by_the_mixture():
-    from gamesolve.zoo import make_game
+    from gamesolve.game_registry import make_game
 
     game = make_game("ring-gan", width=16, seed=0)
     ext = gs.MixedExtension(game)

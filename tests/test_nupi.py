@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gamesolve as gs
-from games import oscillating_toy
+from gamesolve_zoo import oscillating_toy
 
 STEPS = 50
 
@@ -255,6 +255,6 @@ def test_nupi_solver_by_name_equals_gda_with_optimizers():
                                         lambda p: gs.NuPI(p, 0.5, kp=5.0, nu=0.1))), steps=100, progress=False)
     for a, b in zip(g1.parameters(), g2.parameters()):
         assert torch.equal(a, b)
-    from games import bilinear
+    from gamesolve_zoo import bilinear
     with pytest.raises(gs.IncompatibleSolverError, match="multipliers"):
         gs.solve(bilinear.make(), "nupi", steps=1)

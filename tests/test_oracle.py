@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import gamesolve as gs
 from gamesolve.solvers.oracle import GradientOracle, exact_best_response, projected_replicator_dynamics
-from games import planted_zero_sum
+from gamesolve_zoo import planted_zero_sum
 from tests._markdown import python_blocks
 
 from test_mixed import NoisyQuadratic, _pool

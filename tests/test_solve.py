@@ -10,7 +10,7 @@ from torch import nn
 
 import gamesolve as gs
 from gamesolve.runs import read_checkpoint
-from games import bilinear, quadratic
+from gamesolve_zoo import bilinear, quadratic
 
 
 class NoisyGame(gs.Game):

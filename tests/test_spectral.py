@@ -12,8 +12,8 @@ from torch import nn
 import gamesolve as gs
 from gamesolve.analysis import spectral as sp
 from gamesolve.analysis.trajectory import linear_rate
-from gamesolve.zoo import make_game
-from games import bilinear, dirac_gan, matching_pennies_continuous, minimax_quadratic, quadratic
+from gamesolve.game_registry import make_game
+from gamesolve_zoo import bilinear, dirac_gan, matching_pennies_continuous, minimax_quadratic, quadratic
 
 S = [0.5, 1.0, 2.0]   # singular values of the bilinear coupling
 

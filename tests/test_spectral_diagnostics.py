@@ -14,7 +14,7 @@ from gamesolve.analysis import spectral as sp
 from gamesolve.analysis.trajectory import (detect_divergence, linear_rate, oscillation_period, path_angle,
                                            rotation_angles)
 from gamesolve.cli import main
-from games import bilinear, dirac_gan
+from gamesolve_zoo import bilinear, dirac_gan
 from tests._markdown import python_blocks
 
 

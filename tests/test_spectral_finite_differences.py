@@ -18,7 +18,7 @@ import torch
 import gamesolve as gs
 from gamesolve.addons.pruning import apply_masks, one_shot_masks
 from gamesolve.analysis import spectral as sp
-from gamesolve.zoo import available_games, make_game
+from gamesolve.game_registry import available_games, make_game
 
 RELATIVE = 1e-6
 STEP = 1e-5      # central differences: truncation ~ STEP^2 |F'''|, rounding ~ eps |F| / STEP, both << 1e-6

@@ -8,7 +8,7 @@ import torch
 import gamesolve as gs
 from gamesolve.analysis import spectral as sp
 from gamesolve.analysis.trajectory import linear_rate
-from gamesolve.zoo import make_game
+from gamesolve.game_registry import make_game
 
 
 def _at_equilibrium(game):

@@ -21,8 +21,8 @@ import torch
 import gamesolve as gs
 from gamesolve.analysis import spectral as sp
 from gamesolve.analysis.trajectory import linear_rate
+from gamesolve.game_registry import make_game
 from gamesolve.solvers import registry
-from gamesolve.zoo import make_game
 
 CASES = [   # game, game params, solver, lr, solver params
     # x^T A y has no stable step size for GDA (rho = sqrt(1 + eta^2 s^2) > 1) and alternating GDA is marginal

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 import gamesolve as gs
 from gamesolve.analysis import spectral as sp
 from gamesolve.analysis.trajectory import detect_divergence, linear_rate
-from gamesolve.zoo import make_game
-from games import bilinear, matching_pennies_continuous
+from gamesolve.game_registry import make_game
+from gamesolve_zoo import bilinear, matching_pennies_continuous
 from tests.test_solve import NoisyGame, _mlp_game
 
 S = [0.5, 1.0, 2.0]

@@ -7,7 +7,7 @@ import torch
 
 import gamesolve as gs
 from gamesolve.cli import main
-from gamesolve.zoo import available_games, game_spec, make_game
+from gamesolve.game_registry import available_games, game_spec, make_game
 
 CORE_GAMES = ["bilinear", "quadratic", "dirac-gan", "matching-pennies-continuous"]
 

@@ -1,14 +1,15 @@
-"""The zoo's registry: ready-made games found through entry points.
+"""The registry of games: ready-made games found by name through entry points.
 
 A zoo game is a module with ``make(**params) -> Game`` and a
 :class:`GameSpec` named ``SPEC``, declared in a distribution's
 ``pyproject.toml``::
 
     [project.entry-points."gamesolve.games"]
-    bilinear = "games.bilinear"
+    bilinear = "gamesolve_zoo.bilinear"
 
-The engine never imports the zoo itself; this module reads the entry-point
-group, so a user's own package adds games the same way.
+(gamesolve's own zoo is the folder ``games/``, installed as the package
+``gamesolve_zoo``.) The engine never imports the zoo itself; this module
+reads the entry-point group, so a user's own package adds games the same way.
 """
 
 from __future__ import annotations
