@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from ..errors import InvalidParameterError, ShapeError
 
@@ -159,6 +158,8 @@ def linear_rate(values: ArrayLike, steps: ArrayLike | None = None, *, start: int
     slope = float(tc @ (y - y.mean())) / sxx
     residual = y - y.mean() - slope * tc
     stderr = math.sqrt(float(residual @ residual) / (v.size - 2) / sxx)
+    from scipy import stats   # imported where used: scipy.stats costs a second at start-up
+
     half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 2)) * stderr
     return RateFit(math.exp(slope), math.exp(slope - half), math.exp(slope + half), confidence, int(v.size))
 
