@@ -1,7 +1,7 @@
 """Spectra of the game Jacobian and the classification of fixed points.
 
 Gradient play ``theta' = -F(theta)`` is linearly stable at a fixed point when
-every eigenvalue of the game Jacobian ``H`` (:mod:`gamesolve.analysis.jacobian`)
+every eigenvalue of the game Jacobian ``H`` (:mod:`gamesolve.jacobian`)
 has a positive real part (Mescheder et al. 2017). :func:`eigenvalues` gives
 all of them (dense) or a few extreme ones by ARPACK on the matrix-free
 operator; :func:`classify_fixed_point` reads the players' own Hessians, the
@@ -21,7 +21,7 @@ import scipy.sparse.linalg as spla
 
 from ..core import Game
 from ..errors import GameError, InvalidParameterError
-from .jacobian import DENSE_LIMIT, GameJacobian, as_jacobian
+from ..jacobian import DENSE_LIMIT, GameJacobian, as_jacobian
 from .metrics import natural_residual
 
 __all__ = ["HelmholtzSplit", "helmholtz_decomposition", "eigenvalues", "sort_eigenvalues", "FixedPoint",

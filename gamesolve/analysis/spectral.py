@@ -2,7 +2,7 @@
 
 One namespace (``gs.spectral``) for three modules of one concept each:
 
-- :mod:`gamesolve.analysis.jacobian`: ``H = dF/dtheta``, the derivative of the
+- :mod:`gamesolve.jacobian`: ``H = dF/dtheta``, the derivative of the
   simultaneous gradient, matrix-free, on the tangent space of the domains;
 - :mod:`gamesolve.analysis.spectra`: its eigenvalues, the Helmholtz split and
   the classification of fixed points;
@@ -11,7 +11,7 @@ One namespace (``gs.spectral``) for three modules of one concept each:
   the step sizes for which it contracts.
 """
 
-from .jacobian import DENSE_LIMIT, GameJacobian, TangentBasis, as_jacobian, jacobian, vector_field
+from ..jacobian import DENSE_LIMIT, GameJacobian, TangentBasis, as_jacobian, jacobian, vector_field
 from .spectra import (FixedPoint, HelmholtzSplit, classify_fixed_point, eigenvalues, helmholtz_decomposition,
                       sort_eigenvalues)
 from .stability import (MARGIN, linearisation, linearised_solvers, spectral_radius, stability_grid, stable_ratios,

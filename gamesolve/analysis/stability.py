@@ -10,7 +10,7 @@ registry: ``solver`` is a registered name, built on the game with ``lr``
 (``order``, ``gamma``, ``k``, ``kp``, ...), and its ``linearisation()`` is
 applied to the game Jacobian ``H`` at the current strategies (on the tangent
 space of the domains when a player is constrained; see
-:mod:`gamesolve.analysis.jacobian`). So any registered solver that states a
+:mod:`gamesolve.jacobian`). So any registered solver that states a
 linearised update is analysable by name.
 
 Where ``T`` is a function of ``L H`` alone (GDA, extragradient, OGDA, past
@@ -35,7 +35,7 @@ from ..core import Game
 from ..errors import IncompatibleSolverError, InvalidParameterError
 from ..solvers.linear import Linearisable, Linearisation, LinearRules, LinearState
 from ..solvers.registry import get_solver_spec, make_solver, solver_names
-from .jacobian import DENSE_LIMIT, GameJacobian, as_jacobian
+from ..jacobian import DENSE_LIMIT, GameJacobian, as_jacobian
 from .spectra import eigenvalues
 
 __all__ = ["linearisation", "linearised_solvers", "step_residual", "update_operator", "spectral_radius", "MARGIN",

@@ -2,7 +2,8 @@
 (gradient solvers first: the registry's order is the order of listings)."""
 
 from .gradient import GDA, OGDA, Extragradient, GradientSolver  # noqa: I001
-from .jacobian import CGD, SGA, ConsensusOptimization, Lookahead
+from .second_order import CGD, SGA, ConsensusOptimization
+from .lookahead import Lookahead
 from .nupi import PI, NuPI
 from .lp import LinearProgram
 from .enumeration import SupportEnumeration, VertexEnumeration, degeneracy_witness

@@ -39,8 +39,10 @@ _REGISTRY: dict[str, SolverSpec] = {}
 
 
 def _declared_requires(factory: Callable[..., Any]) -> frozenset[str]:
-    """What a solver class declares it needs (``factory`` a class or a ``functools.partial`` of one)."""
-    cls = getattr(factory, "func", factory)
+    """What a solver class declares it needs (``factory``: a class, a ``functools.partial`` of one,
+    or one of its classmethods)."""
+    cls = getattr(factory, "func", factory)             # a functools.partial of a class
+    cls = getattr(cls, "__self__", cls)                 # a classmethod bound to its class
     requires = getattr(cls, "requires", None)
     if not isinstance(requires, frozenset):
         raise TypeError(f"register_solver: {factory!r} declares no `requires` (a frozenset of capabilities); "

@@ -1,7 +1,7 @@
-"""Solvers that use the game Jacobian ``H = dF/dtheta``, and lookahead.
+"""Second-order solvers: directions built from products with the game Jacobian ``H = dF/dtheta``.
 
 Each step builds the Jacobian at the current strategies
-(:class:`gamesolve.analysis.spectral.GameJacobian`: ``F`` with its graph,
+(:class:`gamesolve.jacobian.GameJacobian`: ``F`` with its graph,
 then products ``H v`` / ``H^T w`` by double backprop) and moves along a
 corrected direction ``d``, ``theta <- P(theta - eta d)``, through the same
 per-player rules, projection, metrics, state and ``NonFiniteError``
@@ -26,15 +26,14 @@ import scipy.sparse.linalg as spla
 import torch
 from torch import Tensor
 
-from ..analysis.jacobian import GameJacobian
 from ..core import Game
-from ..errors import IncompatibleSolverError, InvalidParameterError
-from ..protocol import IterativeSolver, SolverWrapper
+from ..errors import InvalidParameterError
+from ..jacobian import GameJacobian
 from .gradient import GradientSolver, PerPlayer
-from .linear import LinearField, Linearisable, Linearisation, LinearRules, LinearState, Update
-from .registry import make_solver, register_solver
+from .linear import LinearField, Linearisation, LinearRules, LinearState
+from .registry import register_solver
 
-__all__ = ["ConsensusOptimization", "SGA", "CGD", "Lookahead"]
+__all__ = ["ConsensusOptimization", "SGA", "CGD"]
 
 
 class _JacobianSolver(GradientSolver):
@@ -244,110 +243,9 @@ def _competitive_direction(F: np.ndarray, H: Callable[[np.ndarray], np.ndarray],
     return np.concatenate([dx, F[sy] - eta_x * C(dx)])
 
 
-class Lookahead(SolverWrapper):
-    """Lookahead-minmax (Chavdarova et al. 2021) around any iterative solver:
-    after every ``k`` steps of ``solver`` the joint strategies are pulled back
-    towards slow weights ``phi`` (both players at once),
-
-        phi <- phi + alpha (theta - phi),   theta <- phi,
-
-    with ``phi`` the strategies at the first step. Metrics are the inner
-    solver's (``sync = 1`` on the steps that end with the pull-back), except
-    that a pull-back step reports no residual: the inner solver measured it
-    before the pull-back moved the weights, so ``gs.solve`` must not stop on it.
-    ``state_dict`` holds the inner solver's state and the slow weights, so a
-    resumed run continues exactly. The slow weights are convex combinations of
-    feasible points, so they stay in convex domains.
-    """
-
-    requires = frozenset({"gradients"})   # what the default inner solver needs; an instance reports its inner's
-
-    def __init__(self, solver: IterativeSolver, k: int = 5, alpha: float = 0.5):
-        if not isinstance(solver, IterativeSolver):
-            raise InvalidParameterError(f"Lookahead wraps an iterative solver (see gamesolve.protocol), got {solver!r}")
-        if not (isinstance(k, int) and k >= 1):
-            raise InvalidParameterError(f"Lookahead: k must be a positive integer, got {k!r}")
-        if not (0 < alpha <= 1):
-            raise InvalidParameterError(f"Lookahead: alpha must be in (0, 1], got {alpha!r}")
-        super().__init__(solver)
-        self.k, self.alpha = k, float(alpha)
-        self.iteration = 0
-        self.slow: list[Tensor] | None = None
-
-    def step(self) -> dict[str, float]:
-        """One inner step; every ``k``-th also moves the slow weights
-        ``phi <- phi + alpha (theta - phi)`` and puts the strategies there (the
-        inner solver's own state, e.g. optimizer moments, carries on)."""
-        if self.slow is None:
-            self.slow = self.game.snapshot()
-        metrics = dict(self.inner.step() or {})
-        self.iteration += 1
-        sync = self.iteration % self.k == 0
-        if sync:
-            params = self.game.parameters()
-            with torch.no_grad():
-                torch._foreach_lerp_(self.slow, [p.detach() for p in params], self.alpha)
-            self.game.restore(self.slow)
-            self.game.project_()
-            # measured before the pull-back moved the weights: not a residual of where the step ends
-            metrics.pop(self.residual_key, None)
-        metrics["sync"] = float(sync)
-        return metrics
-
-    def strategies(self) -> tuple[Any, Any]:
-        """The players' current (fast) strategies."""
-        return self.game.strategies()
-
-    def state_dict(self) -> dict[str, Any]:
-        """Iteration count, the inner solver's state and the slow weights."""
-        return {"iteration": self.iteration, "inner": self.inner.state_dict(),
-                "slow": None if self.slow is None else [t.clone() for t in self.slow]}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved."""
-        self.iteration = int(state["iteration"])
-        self.inner.load_state_dict(state["inner"])
-        self.slow = None if state["slow"] is None else [t.clone() for t in state["slow"]]
-
-    def __repr__(self) -> str:
-        return f"Lookahead({self.inner!r}, k={self.k}, alpha={self.alpha})"
-
-    @classmethod
-    def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules, *, inner: Update, k: int,
-                      alpha: float) -> LinearState:
-        """``k`` inner updates from the slow weights ``phi = z``, then
-        ``z' = phi + alpha (z_k - phi)``; the inner solver's memory and rule
-        states carry on. For an inner ``T_in`` without memory,
-        ``T = (1 - alpha) I + alpha T_in^k`` over ``k`` steps (Chavdarova et al. 2021)."""
-        start = state.z
-        for _ in range(k):
-            state = inner(field, state, rules)
-        return state._replace(z=start + alpha * (state.z - start))
-
-    def linearisation(self) -> Linearisation:
-        if not isinstance(self.inner, Linearisable):
-            raise IncompatibleSolverError(f"Lookahead: the inner solver {self.inner!r} states no linearised update, "
-                                          "so neither does the lookahead around it")
-        inner = self.inner.linearisation()
-        k, alpha, inner_map = self.k, self.alpha, inner.eigenvalue_map
-
-        def cycle_eigenvalues(mu: np.ndarray) -> np.ndarray:
-            return (1 - alpha) + alpha * inner_map(mu) ** k  # type: ignore[misc]
-        return Linearisation(partial(self.linear_update, inner=inner.update, k=k, alpha=alpha), inner.rules,
-                             memory=inner.memory, steps=k * inner.steps,
-                             eigenvalue_map=cycle_eigenvalues if inner_map is not None and not inner.memory else None)
-
-
-def _lookahead(game: Game, inner: str = "gda", k: int = 5, alpha: float = 0.5, **params: Any) -> Lookahead:
-    return Lookahead(make_solver(inner, game, **params), k=k, alpha=alpha)
-
-
-_G = frozenset({"gradients"})
-register_solver("consensus", ConsensusOptimization, summary="consensus optimization (Mescheder et al. 2017)",
-                requires=_G, family="gradient")
-register_solver("sga", SGA, summary="symplectic gradient adjustment with the sign rule (Balduzzi et al. 2018)",
-                requires=_G, family="gradient")
-register_solver("cgd", CGD, summary="competitive gradient descent, CG/GMRES on Jacobian products "
-                "(Schafer & Anandkumar 2019)", requires=_G, family="gradient")
-register_solver("lookahead", _lookahead, summary="lookahead-minmax around any solver, inner='gda' by default "
-                "(Chavdarova et al. 2021)", requires=_G, family="gradient")
+register_solver("consensus", ConsensusOptimization, family="gradient",
+                summary="consensus optimization (Mescheder et al. 2017)")
+register_solver("sga", SGA, family="gradient",
+                summary="symplectic gradient adjustment with the sign rule (Balduzzi et al. 2018)")
+register_solver("cgd", CGD, family="gradient",
+                summary="competitive gradient descent, CG/GMRES on Jacobian products (Schafer & Anandkumar 2019)")

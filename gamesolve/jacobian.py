@@ -36,9 +36,15 @@ import scipy.sparse.linalg as spla
 import torch
 from torch import Tensor
 
-from ..core import Game, flatten, unflatten
-from ..domains import Box, Masked, NonNegative, Reals, Simplex
-from ..errors import DomainError, GameError, IncompatibleSolverError, InvalidParameterError, ShapeError
+from .core import Game, flatten, unflatten
+from .domains import Box, Masked, NonNegative, Reals, Simplex
+from .errors import (
+    DomainError,
+    GameError,
+    IncompatibleSolverError,
+    InvalidParameterError,
+    ShapeError,
+)
 
 __all__ = ["DENSE_LIMIT", "TangentBasis", "GameJacobian", "jacobian", "as_jacobian", "vector_field"]
 
