@@ -26,7 +26,8 @@ from .finite import MatrixGame
 from .matrix_batch import MatrixGameBatch
 from .gan import R1, R2, GANGame, GANLoss, GradientPenalty
 from .io import from_nashpy, read_nfg, to_nashpy, write_nfg
-from .lagrangian import Constraint, ConstrainedProblem, ConstraintValue, LagrangianGame
+from .constraints import Constraint, ConstrainedProblem, ConstraintValue
+from .lagrangian import LagrangianGame
 from .mixed import MixedExtension
 from .players import Player
 from .protocol import IterativeSolver, OneShotSolver, Solution, Solver, SolverWrapper

@@ -139,31 +139,30 @@ class StepSizeSchedule:
 
         eta_t = eta_0 * schedule(t),
 
-    for each optimizer parameter group (its ``lr`` when the callback first
-    runs is kept as ``initial_lr``, as torch's schedulers do, so checkpoints
-    resume the schedule exactly) and for plain step sizes. E.g. geometric
-    decay to 5% over ``n`` steps: ``StepSizeSchedule(lambda t: 0.05 ** (t / n))``.
-    Applies to solvers with per-player update rules (the gradient solvers).
+    for each of the solver's ``param_groups`` (torch optimizers' groups and
+    plain step sizes alike; the ``lr`` when the callback first runs is kept as
+    ``initial_lr``, as torch's schedulers do, so checkpoints resume the
+    schedule exactly). E.g. geometric decay to 5% over ``n`` steps:
+    ``StepSizeSchedule(lambda t: 0.05 ** (t / n))``. Applies to solvers with
+    ``param_groups`` (the gradient solvers and wrappers around them).
     """
 
     def __init__(self, schedule: Callable[[int], float]):
         if not callable(schedule):
             raise InvalidParameterError(f"StepSizeSchedule needs a callable step -> factor, got {schedule!r}")
         self.schedule = schedule
-        self._initial: dict[int, float] = {}
 
     def __call__(self, state: SolveState) -> None:
         factor = float(self.schedule(state.step))
         if not (factor >= 0 and math.isfinite(factor)):
             raise InvalidParameterError(f"StepSizeSchedule: schedule({state.step}) = {factor}; factors must be "
                                         "finite and >= 0")
-        for rule in getattr(state.solver, "rules", ()):
-            optimizer = getattr(rule, "optimizer", None)
-            if optimizer is not None:
-                for group in optimizer.param_groups:
-                    group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
-            else:
-                rule.lr = self._initial.setdefault(id(rule), rule.lr) * factor
+        groups = getattr(state.solver, "param_groups", None)
+        if groups is None:
+            raise InvalidParameterError(f"StepSizeSchedule: {type(state.solver).__name__} has no param_groups (step "
+                                        "sizes) to schedule; it applies to the gradient solvers")
+        for group in groups:
+            group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
 
 
 class SaveCheckpoints:

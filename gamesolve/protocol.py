@@ -159,6 +159,11 @@ class SolverWrapper(Solver):
         """The inner solver's step sizes (see :attr:`GradientSolver.param_groups`)."""
         return self.inner.param_groups  # type: ignore[attr-defined, no-any-return]
 
+    @property
+    def optimizers(self) -> tuple[Any, Any]:
+        """The inner solver's per-player optimizers (see :attr:`GradientSolver.optimizers`)."""
+        return self.inner.optimizers  # type: ignore[attr-defined, no-any-return]
+
     def bind(self, game: Any) -> SolverWrapper:
         self.inner.bind(game)
         return self

@@ -79,7 +79,7 @@ def test_dual_restart_resets_feasible_entries_and_their_nupi_state():
     with torch.no_grad():
         lam[1] = 3.0
     opt.state[lam]["xi"][1] = 7.0
-    done = DualRestart(game).restart(solver_.rules)
+    done = DualRestart(game).restart(solver_.optimizers[1])
     assert done == {"density": 1}
     assert float(lam[0].detach()) > 0 and float(lam[1].detach()) == 0.0
     assert float(opt.state[lam]["xi"][1]) == 0.0 and float(opt.state[lam]["xi"][0]) != 0.0

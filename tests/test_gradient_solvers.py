@@ -214,3 +214,27 @@ def test_alternating_order_and_steps_per_player():
     # y ascends on f = x y: y <- y + 0.5 x three times (x = 1): y = 1.5; then x <- x - 0.5 y = 0.25
     assert float(y.params[0].detach()) == pytest.approx(1.5)
     assert float(x.params[0].detach()) == pytest.approx(0.25)
+
+
+def test_param_groups_and_optimizers_are_live_hooks_for_schedulers():
+    game = bilinear.make()
+    plain = gs.GDA(game, lr=(0.1, 0.2))
+    assert [g["lr"] for g in plain.param_groups] == [0.1, 0.2] and plain.optimizers == (None, None)
+    plain.param_groups[1]["lr"] = 0.05                      # the next step uses it
+    before = [p.detach().clone() for p in game.players[1].params]
+    grad_y = game.simultaneous_gradient()[1]
+    plain.step()
+    assert all(torch.allclose(p, b - 0.05 * g) for p, b, g in zip(game.players[1].params, before, grad_y))
+    # torch's schedulers work on a player's optimizer, and the solver sees the change
+    game = bilinear.make()
+    solver = gs.OGDA(game, optimizers=lambda p: torch.optim.SGD(p, lr=0.1))
+    schedulers = [torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5) for opt in solver.optimizers]
+    for _ in range(4):
+        solver.step()
+        for s in schedulers:
+            s.step()
+    assert [g["lr"] for g in solver.param_groups] == pytest.approx([0.025, 0.025])
+    assert gs.Lookahead(solver).param_groups == solver.param_groups     # wrappers forward them
+    with pytest.raises(gs.InvalidParameterError, match="no param_groups"):
+        gs.solve(gs.MatrixGame([[1, -1], [-1, 1]]), "hedge", steps=3, progress=False,
+                 callbacks=[gs.StepSizeSchedule(lambda t: 0.5)])

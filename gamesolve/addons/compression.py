@@ -32,7 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import InvalidParameterError, ShapeError
-from ..lagrangian import Constraint
+from ..constraints import Constraint
 from .sparsity import L0Linear, deterministic_gate, prob_nonzero
 
 __all__ = ["L0Siren", "expected_bits", "stored_bits", "bits_per_pixel", "rate_constraint", "psnr",

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import InvalidParameterError, ShapeError, UnknownNameError
-from ..lagrangian import ConstrainedProblem, Constraint, ConstraintValue
+from ..constraints import ConstrainedProblem, Constraint, ConstraintValue
 
 __all__ = ["group_accuracy", "disparities", "DisparateImpact", "DisparateImpactProblem"]
 

@@ -47,11 +47,7 @@ class DualRestart:
                  batch: Any = None):
         if not isinstance(game, LagrangianGame):
             raise InvalidParameterError(f"DualRestart needs a LagrangianGame, got {type(game).__name__}")
-        inequalities = [c.name for c in game.constraints if c.inequality]
-        names = inequalities if constraints is None else list(constraints)
-        bad = [n for n in names if n not in inequalities]
-        if bad:
-            raise InvalidParameterError(f"DualRestart applies to inequality constraints {inequalities}; got {bad}")
+        names = game.inequalities(constraints)
         if not isinstance(every, int) or every < 1:
             raise InvalidParameterError(f"DualRestart: every must be an int >= 1, got {every!r}")
         self.game, self.names, self.every, self.batch = game, names, every, batch
@@ -59,44 +55,14 @@ class DualRestart:
 
     def __call__(self, state: SolveState) -> bool:
         if state.step % self.every == 0:
-            self.restart(getattr(state.solver, "rules", None))
+            optimizers = getattr(state.solver, "optimizers", (None, None))   # the gradient solvers' per-player rules
+            self.restart(optimizers[1])
         return False
 
-    def restart(self, rules: Sequence[Any] | None = None) -> dict[str, int]:
-        """Reset the feasible entries now; ``rules`` are a gradient solver's per-player
-        update rules (their dual optimizer's state is reset too). Returns the
-        number of entries reset per constraint."""
-        observed = self.game._with_batch(self.batch, lambda b: self.game._observe(b)[1])
-        optimizer = getattr(rules[1], "optimizer", None) if rules is not None else None
-        done = {}
-        for c, o, lam in zip(self.game.constraints, observed, self.game.players[1].params):
-            if c.name not in self.names:
-                continue
-            feasible = o.violation.detach() <= 0
-            if c.indexed:
-                entries = o.indices[feasible]
-            else:
-                entries = feasible.reshape(lam.shape).nonzero(as_tuple=True) if lam.dim() else feasible
-            n = int(feasible.sum())
-            if n:
-                with torch.no_grad():
-                    if lam.dim() == 0:
-                        lam.zero_()
-                    else:
-                        lam[entries] = 0
-                if optimizer is not None:
-                    _reset_state(optimizer.state.get(lam, {}), lam, entries)
-            self.restarts[c.name] += n
-            done[c.name] = n
+    def restart(self, optimizer: torch.optim.Optimizer | None = None) -> dict[str, int]:
+        """Reset the feasible entries now (see :meth:`LagrangianGame.reset_multipliers`), and their state
+        in the dual player's ``optimizer``; returns the number of entries reset per constraint."""
+        done = self.game.reset_multipliers(self.names, batch=self.batch, optimizer=optimizer)
+        for name, n in done.items():
+            self.restarts[name] += n
         return done
-
-
-def _reset_state(state: dict[str, Any], lam: torch.Tensor, entries: Any) -> None:
-    """Zero the optimizer's per-entry buffers of ``lam`` at ``entries`` (booleans to False)."""
-    for buf in state.values():
-        if isinstance(buf, torch.Tensor) and buf.shape == lam.shape:
-            with torch.no_grad():
-                if lam.dim() == 0:
-                    buf.zero_()
-                else:
-                    buf[entries] = False if buf.dtype == torch.bool else 0

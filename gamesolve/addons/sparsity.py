@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import InvalidParameterError, ShapeError
-from ..lagrangian import Constraint
+from ..constraints import Constraint
 
 __all__ = ["BETA", "GAMMA", "ZETA", "L0Linear", "L0Conv2d", "expected_density", "deterministic_density",
            "hard_concrete_sample", "prob_nonzero", "deterministic_gate", "gated_layers", "layer_densities",

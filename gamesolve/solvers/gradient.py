@@ -52,10 +52,19 @@ PerPlayer = Union[Any, Sequence[Any]]
 
 
 class _StepSize:
-    """``theta <- theta - lr * d`` for a direction ``d``."""
+    """``theta <- theta - lr * d`` for a direction ``d``; ``lr`` lives in the rule's one
+    parameter group, as a torch optimizer's does, so schedules change it the same way."""
 
-    def __init__(self, lr: float):
-        self.lr = lr
+    def __init__(self, lr: float, params: list[Tensor]):
+        self.param_groups = [{"params": params, "lr": lr}]
+
+    @property
+    def lr(self) -> float:
+        return self.param_groups[0]["lr"]
+
+    @property
+    def optimizer(self) -> None:
+        return None
 
     def linearised(self, player: str) -> LinearRule:
         return StepSize(self.lr)
@@ -84,6 +93,10 @@ class _OptimizerRule:
     def __init__(self, optimizer: torch.optim.Optimizer, params: list[Tensor]):
         self.optimizer = optimizer
         self._params = params
+
+    @property
+    def param_groups(self) -> list[dict[str, Any]]:
+        return self.optimizer.param_groups
 
     def linearised(self, player: str) -> LinearRule:
         """``torch.optim.SGD`` without momentum or weight decay is a plain step
@@ -165,7 +178,7 @@ def _make_rules(game: Game, lr: PerPlayer | None, optimizers: PerPlayer | None, 
         if not (rate > 0 and math.isfinite(rate)):
             raise InvalidParameterError(
                 f"{solver}: step size for player {player.name!r} must be positive and finite, got {rate!r}")
-        rules.append(_StepSize(rate))
+        rules.append(_StepSize(rate, player.params))
     return rules
 
 
@@ -253,6 +266,20 @@ class GradientSolver(Solver):
         return buffers
 
     # -- protocol -----------------------------------------------------------
+    @property
+    def param_groups(self) -> list[dict[str, Any]]:
+        """Both players' parameter groups, live, player 1's first: a torch
+        optimizer's own groups, or one ``{"params", "lr"}`` group for a plain step
+        size. Setting ``group["lr"]`` changes the next step, as for a torch
+        optimizer (:class:`~gamesolve.StepSizeSchedule` does so)."""
+        return [group for rule in self.rules for group in rule.param_groups]
+
+    @property
+    def optimizers(self) -> tuple[torch.optim.Optimizer | None, torch.optim.Optimizer | None]:
+        """Each player's torch optimizer, ``None`` for a plain step size: give one to a
+        ``torch.optim.lr_scheduler``, or reset its state."""
+        return self.rules[0].optimizer, self.rules[1].optimizer
+
     def step(self) -> dict[str, float]:
         """One iteration; returns the metrics of the iterate it started from."""
         raise NotImplementedError
