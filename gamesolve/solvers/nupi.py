@@ -41,7 +41,7 @@ from .gradient import GDA
 from .linear import LinearRule, uniform
 from .registry import register_solver
 
-__all__ = ["NuPI", "PI", "nupi_gda", "LinearPI"]
+__all__ = ["NuPI", "PI", "NuPIGDA", "LinearPI"]
 
 INITS = ("zeros", "sgd")
 
@@ -191,16 +191,21 @@ def PI(params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float, kp: float
     return NuPI(params, lr, kp=kp, ki=ki, nu=0.0, init=init, maximize=maximize)
 
 
-def nupi_gda(game: Any, lr: Any = (0.01, 0.01), kp: float = 0.0, ki: float = 1.0, nu: float = 0.0,
-             init: str = "zeros", **gda_params: Any) -> GDA:
+class NuPIGDA(GDA):
     """GDA with plain gradient steps ``lr[0]`` on player 1 and a :class:`NuPI`
-    controller with step ``lr[1]`` on player 2 (the multipliers of a game that
-    offers ``"multipliers"``); ``gda_params`` (``alternating``, ``order``) go to GDA."""
-    lr_x, lr_y = (lr, lr) if not isinstance(lr, (list, tuple)) else lr
-    lr_x = _check("lr", lr_x, positive=True)
-    return GDA(game, optimizers=(lambda p: torch.optim.SGD(p, lr=lr_x),
-                                 lambda p: NuPI(p, lr_y, kp=kp, ki=ki, nu=nu, init=init)), **gda_params)
+    controller with step ``lr[1]`` on player 2, the multipliers of a game that
+    offers ``"multipliers"`` (Sohrabi et al. 2024); ``gda_params``
+    (``alternating``, ``order``) go to GDA."""
+
+    requires = frozenset({"gradients", "multipliers"})
+
+    def __init__(self, game: Any, lr: Any = (0.01, 0.01), kp: float = 0.0, ki: float = 1.0, nu: float = 0.0,
+                 init: str = "zeros", **gda_params: Any):
+        lr_x, lr_y = (lr, lr) if not isinstance(lr, (list, tuple)) else lr
+        lr_x = _check("lr", lr_x, positive=True)
+        super().__init__(game, optimizers=(lambda p: torch.optim.SGD(p, lr=lr_x),
+                                           lambda p: NuPI(p, lr_y, kp=kp, ki=ki, nu=nu, init=init)), **gda_params)
 
 
-register_solver("nupi", nupi_gda, summary="GDA with a nuPI controller on the multipliers (Sohrabi et al. 2024)",
-                requires=frozenset({"gradients", "multipliers"}), family="gradient")
+register_solver("nupi", NuPIGDA, family="gradient",
+                summary="GDA with a nuPI controller on the multipliers (Sohrabi et al. 2024)")

@@ -340,6 +340,15 @@ class ParallelNashMemory(Solver):
     def default_tol(self) -> float:
         return self.epsilon
 
+    @classmethod
+    def by_name(cls, game: Any, oracle_steps: int = 100, oracle_lr: float = 1e-3, restarts: int = 1,
+                warm_start: str = "best", **params: Any) -> ParallelNashMemory:
+        """PNM on ``game`` (``gs.solve(game, "pnm", **params)``): exact best responses on a matrix
+        game, else a :class:`GradientOracle` with ``oracle_steps``, ``oracle_lr``, ``restarts``."""
+        oracle = None if isinstance(game, MatrixGame) else GradientOracle(oracle_steps, restarts, lr=oracle_lr,
+                                                                          warm_start=warm_start)
+        return cls(oracle, **params).bind(game)
+
     def bind(self, game: MixedExtension | MatrixGame) -> ParallelNashMemory:
         """Attach to a mixed extension, or to a matrix game through a new one."""
         if isinstance(game, MatrixGame):
@@ -465,18 +474,7 @@ class DoubleOracle(ParallelNashMemory):
         super().__init__(best_response, meta_solver, epsilon, max_iterations, parallel=parallel)
 
 
-def _pnm(game: Any, oracle_steps: int = 100, oracle_lr: float = 1e-3, restarts: int = 1, warm_start: str = "best",
-         **params: Any) -> Any:
-    oracle = None if isinstance(game, MatrixGame) else GradientOracle(oracle_steps, restarts, lr=oracle_lr,
-                                                                      warm_start=warm_start)
-    return ParallelNashMemory(oracle, **params).bind(game)
-
-
-def _double_oracle(game: Any, **params: Any) -> DoubleOracle:
-    return DoubleOracle(**params).bind(game)
-
-
-register_solver("pnm", _pnm, summary="Parallel Nash Memory with gradient best responses (Oliehoek et al. 2017)",
-                requires={"pools"}, family="oracle")
-register_solver("double-oracle", _double_oracle, summary="double oracle with exact best responses (McMahan et al. "
-                "2003)", requires={"payoffs"}, family="oracle")
+register_solver("pnm", ParallelNashMemory.by_name, family="oracle",
+                summary="Parallel Nash Memory with gradient best responses (Oliehoek et al. 2017)")
+register_solver("double-oracle", DoubleOracle.by_name, family="oracle",
+                summary="double oracle with exact best responses (McMahan et al. 2003)")

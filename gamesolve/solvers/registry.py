@@ -13,7 +13,7 @@ reach them by name.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,16 +50,13 @@ def _declared_requires(factory: Callable[..., Any]) -> frozenset[str]:
     return requires
 
 
-def register_solver(name: str, factory: Callable[..., Any], *, summary: str, family: str,
-                    requires: Iterable[str] | None = None) -> None:
-    """Make ``factory`` (a solver class, or a ``functools.partial`` of one)
-    reachable as ``gs.solve(game, name, **params)``. What it needs is read
-    from the class's ``requires``; ``requires`` overrides it for a factory
-    that needs more than its class (a solver bound to one kind of game)."""
+def register_solver(name: str, factory: Callable[..., Any], *, summary: str, family: str) -> None:
+    """Make ``factory`` (a solver class, a ``functools.partial`` of one or one of
+    its classmethods) reachable as ``gs.solve(game, name, **params)``; what it
+    needs is the class's ``requires``."""
     if name in _REGISTRY and _REGISTRY[name].factory is not factory:
         raise ValueError(f"solver name {name!r} is already registered")
-    needs = frozenset(requires) if requires is not None else _declared_requires(factory)
-    _REGISTRY[name] = SolverSpec(name, factory, summary, needs, family)
+    _REGISTRY[name] = SolverSpec(name, factory, summary, _declared_requires(factory), family)
 
 
 def solver_names(family: str | None = None) -> list[str]:
