@@ -34,9 +34,9 @@ from .protocol import IterativeSolver, OneShotSolver, Solution, Solver, SolverWr
 from .runs import Result, SolveState
 from .solve import solve
 from .solvers import (CGD, GDA, OGDA, PI, SGA, BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus,
-                      ConsensusOptimization, DoubleOracle, Extragradient, FictitiousPlay, GradientOracle, Hedge,
-                      Lookahead, NuPI, ParallelNashMemory, RegretMatching, Replicator, get_solver_spec, make_solver,
-                      solver_names)
+                      ConsensusOptimization, DoubleOracle, Extragradient, FictitiousPlay, GradientOracle,
+                      GradientSolver, Hedge, Lookahead, NuPI, ParallelNashMemory, RegretMatching, Replicator,
+                      get_solver_spec, make_solver, register_solver, solver_names)
 
 __version__ = "0.1.0"
 
@@ -49,7 +49,7 @@ __all__ = [
     "GaussianMixture", "ring_of_gaussians", "grid_of_gaussians",
     # solving
     "solve", "Result", "SolveState", "Solver", "SolverWrapper", "IterativeSolver", "OneShotSolver", "Solution",
-    "make_solver", "solver_names", "get_solver_spec",
+    "make_solver", "register_solver", "GradientSolver", "solver_names", "get_solver_spec",
     "GDA", "OGDA", "Extragradient", "ConsensusOptimization", "SGA", "CGD", "Lookahead", "NuPI", "PI",
     "exact_equilibrium", "certify", "Equilibrium", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",
     "BatchedFictitiousPlay", "BatchedRegretMatchingPlus", "BatchedOptimisticMWU",
