@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 import gamesolve as gs
-from gamesolve.solvers.oracle import GradientOracle, payoff_against
+from gamesolve.solvers.best_response import GradientOracle, payoff_against
 
 
 class NoisyQuadratic(gs.ZeroSumGame):
