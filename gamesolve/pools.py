@@ -36,7 +36,7 @@ import copy
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar, Protocol, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Union
 
 import numpy as np
 import torch
@@ -44,6 +44,9 @@ from torch import Tensor
 
 from .core import Game, all_finite
 from .errors import IncompatibleSolverError, InvalidParameterError, NonFiniteError, ShapeError
+
+if TYPE_CHECKING:
+    from .finite import MatrixGame
 
 __all__ = ["Pool", "IndexPool", "SnapshotPool", "PayoffSource", "MatrixEntries", "CommonRandomNumbers",
            "make_pools", "playing"]
@@ -61,7 +64,7 @@ class PayoffSource(Protocol):
 
     @property
     def evaluations(self) -> int: ...
-    def payoffs(self, game: Any, rows: Members, cols: Members) -> np.ndarray: ...
+    def payoffs(self, game: Game, rows: Members, cols: Members) -> np.ndarray: ...
     def state_dict(self) -> dict[str, Any]: ...
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
@@ -78,7 +81,7 @@ class Pool(Sequence[PureStrategy], ABC):
 
     capabilities: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, game: Any, player: int, strategies: Sequence[Any], source: PayoffSource):
+    def __init__(self, game: Game, player: int, strategies: Sequence[Any], source: PayoffSource):
         self.game, self.player, self.source = game, player, source
         self.members: list[PureStrategy] = [self.check(s) for s in strategies]
 
@@ -130,7 +133,7 @@ class Pool(Sequence[PureStrategy], ABC):
         sigma = np.clip(sigma, 0, None)
         return sigma / sigma.sum()
 
-    def on(self, game: Any) -> Pool:
+    def on(self, game: Game) -> Pool:
         """The same members and payoff source, evaluated on another copy of the base game."""
         twin = copy.copy(self)
         twin.game = game
@@ -140,9 +143,9 @@ class Pool(Sequence[PureStrategy], ABC):
         """Copies of the members."""
         return copy.deepcopy(self.members)
 
-    def load_state_dict(self, state: Sequence[PureStrategy]) -> None:
-        """Restore what :meth:`state_dict` saved."""
-        self.members[:] = copy.deepcopy(list(state))
+    def load_state_dict(self, state: Sequence[Any]) -> None:
+        """Restore what :meth:`state_dict` saved (checked, and stored as :meth:`check` stores members)."""
+        self.members[:] = [self.check(s) for s in state]
 
 
 class IndexPool(Pool):
@@ -150,6 +153,7 @@ class IndexPool(Pool):
     1) or column (player 2) indices, with entries read from ``A`` and ``B``."""
 
     capabilities = frozenset({"best-responses"})
+    game: MatrixGame
     source: MatrixEntries
 
     def check(self, strategy: Any) -> int:
@@ -255,13 +259,13 @@ class MatrixEntries:
     def evaluations(self) -> int:
         return int(self.seen.sum())
 
-    def read(self, game: Any, rows: Members | slice, cols: Members | slice) -> np.ndarray:
+    def read(self, game: MatrixGame, rows: Members | slice, cols: Members | slice) -> np.ndarray:
         """``(A[rows, cols], B[rows, cols])``, counting the entries read."""
         index = np.ix_(rows, cols) if not isinstance(rows, slice) and not isinstance(cols, slice) else (rows, cols)
         self.seen[index] = True  # type: ignore[index]
         return np.stack([game.A[index], game.B[index]])
 
-    def payoffs(self, game: Any, rows: Members, cols: Members) -> np.ndarray:
+    def payoffs(self, game: MatrixGame, rows: Members, cols: Members) -> np.ndarray:
         return self.read(game, list(rows), list(cols))
 
     def state_dict(self) -> dict[str, Any]:

@@ -295,7 +295,7 @@ class DoubleOracle(ParallelNashMemory):
 def _pnm(game: Any, oracle_steps: int = 100, oracle_lr: float = 1e-3, restarts: int = 1, warm_start: str = "best",
          **params: Any) -> ParallelNashMemory:
     """PNM by name: the pools' exact best responses where the game offers them, else a :class:`GradientOracle`."""
-    exact = exact_best_response.requires <= frozenset(getattr(game, "capabilities", ()))
+    exact = exact_best_response.requires <= game.capabilities
     oracle = None if exact else GradientOracle(oracle_steps, restarts, lr=oracle_lr, warm_start=warm_start)
     return ParallelNashMemory(oracle, **params).bind(game)
 
@@ -304,7 +304,8 @@ def _double_oracle(game: Any, **params: Any) -> DoubleOracle:
     return DoubleOracle(**params).bind(game)
 
 
-register_solver("pnm", _pnm, summary="Parallel Nash Memory with gradient best responses (Oliehoek et al. 2017)",
+register_solver("pnm", _pnm, summary="Parallel Nash Memory (Oliehoek et al. 2017): exact best responses where the "
+                "pools have them, else gradient ones",
                 requires=ParallelNashMemory.requires, family="oracle")
 register_solver("double-oracle", _double_oracle, summary="double oracle with exact best responses (McMahan et al. "
                 "2003)", requires=DoubleOracle.requires, family="oracle")
