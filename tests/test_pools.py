@@ -60,11 +60,15 @@ def test_capability_table(solver, kind):
             gs.solve(game, solver, steps=2, progress=False, **params)
 
 
-def test_double_oracle_by_name_takes_an_oracle_the_pools_support():
+@pytest.mark.parametrize("solver", ["pnm", "double-oracle"])
+def test_oracle_methods_by_name_take_an_oracle_the_pools_support(solver):
     ext = KINDS["MixedExtension(ZeroSumGame)"]()
-    result = gs.solve(ext, "double-oracle", best_response=GradientOracle(steps=20, lr=0.05), steps=3,
-                      meta_solver="lp", progress=False)
-    assert result.steps == 3 and ext.pool_sizes[0] > 1
+    oracle = GradientOracle(steps=20, lr=0.05)
+    result = gs.solve(ext, solver, best_response=oracle, steps=3, meta_solver="lp", progress=False)
+    assert result.steps == 3 and ext.pool_sizes[0] > 1 and oracle.calls == 6
+
+
+def test_an_oracle_the_pools_do_not_support_is_refused_when_bound():
     with pytest.raises(gs.IncompatibleSolverError, match="GradientOracle needs snapshots"):
         gs.solve(_matrix(), "double-oracle", best_response=GradientOracle(steps=2), progress=False)
     with pytest.raises(gs.IncompatibleSolverError, match="GradientOracle needs snapshots"):

@@ -13,6 +13,7 @@ resource-bounded one for the snapshot pools of any differentiable game.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -32,6 +33,10 @@ __all__ = ["Oracle", "ExactBestResponse", "exact_best_response", "payoff_against
 Oracle = Callable[..., tuple[Any, float]]
 
 WARM_STARTS = ("best", "random", "mixture", "sample")
+
+# reset_parameters() draws from torch's global random stream, which threads share:
+# one fresh initialisation at a time keeps each one's draws its own
+_GLOBAL_STREAM = threading.Lock()
 
 
 class ExactBestResponse:
@@ -158,7 +163,7 @@ class GradientOracle:
         if self.init is not None:
             self.init(me, torch.Generator(device=me.device).manual_seed(seed))
         elif me.is_module:
-            with torch.random.fork_rng(devices=[] if me.device.type == "cpu" else [me.device]):
+            with _GLOBAL_STREAM, torch.random.fork_rng(devices=[] if me.device.type == "cpu" else [me.device]):
                 torch.manual_seed(seed)
                 for module in me.module.modules():  # type: ignore[union-attr]
                     if hasattr(module, "reset_parameters"):

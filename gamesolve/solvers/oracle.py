@@ -292,20 +292,22 @@ class DoubleOracle(ParallelNashMemory):
         super().__init__(best_response, meta_solver, epsilon, max_iterations, parallel=parallel)
 
 
-def _pnm(game: Any, oracle_steps: int = 100, oracle_lr: float = 1e-3, restarts: int = 1, warm_start: str = "best",
-         **params: Any) -> ParallelNashMemory:
-    """PNM by name: the pools' exact best responses where the game offers them, else a :class:`GradientOracle`."""
-    exact = exact_best_response.requires <= game.capabilities
-    oracle = None if exact else GradientOracle(oracle_steps, restarts, lr=oracle_lr, warm_start=warm_start)
-    return ParallelNashMemory(oracle, **params).bind(game)
+def _pnm(game: Any, best_response: Oracle | Sequence[Oracle] | None = None, oracle_steps: int = 100,
+         oracle_lr: float = 1e-3, restarts: int = 1, warm_start: str = "best", **params: Any) -> ParallelNashMemory:
+    """PNM by name: ``best_response`` if given, else the pools' exact best
+    responses where the game offers them, else a :class:`GradientOracle`
+    with ``oracle_steps``, ``oracle_lr``, ``restarts`` and ``warm_start``."""
+    if best_response is None and not exact_best_response.requires <= game.capabilities:
+        best_response = GradientOracle(oracle_steps, restarts, lr=oracle_lr, warm_start=warm_start)
+    return ParallelNashMemory(best_response, **params).bind(game)
 
 
 def _double_oracle(game: Any, **params: Any) -> DoubleOracle:
     return DoubleOracle(**params).bind(game)
 
 
-register_solver("pnm", _pnm, summary="Parallel Nash Memory (Oliehoek et al. 2017): exact best responses where the "
-                "pools have them, else gradient ones",
+register_solver("pnm", _pnm, summary="Parallel Nash Memory (Oliehoek et al. 2017): best_response=, else the pools' "
+                "exact best responses, else gradient ones",
                 requires=ParallelNashMemory.requires, family="oracle")
-register_solver("double-oracle", _double_oracle, summary="double oracle with exact best responses (McMahan et al. "
-                "2003)", requires=DoubleOracle.requires, family="oracle")
+register_solver("double-oracle", _double_oracle, summary="double oracle (McMahan et al. 2003): the pools' exact best "
+                "responses, or best_response=", requires=DoubleOracle.requires, family="oracle")
