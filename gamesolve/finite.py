@@ -13,8 +13,9 @@ and ``(x, y)`` is a Nash equilibrium when neither player gains by deviating:
 A ``MatrixGame`` is also a differentiable :class:`~gamesolve.core.Game` on two
 simplices: player ``"row"`` minimises the loss ``-x^T A y`` and player
 ``"column"`` the loss ``-x^T B y``, so every gradient solver runs on it. Its
-capabilities are ``"gradients"`` and ``"payoffs"`` (and ``"zero-sum"`` when
-``A + B`` is constant).
+capabilities are ``"gradients"``, ``"payoffs"``, ``"pools"`` and
+``"best-responses"`` (index pools with exact best responses, for oracle
+methods; see :mod:`gamesolve.pools`), and ``"zero-sum"`` when ``A + B`` is constant.
 
 Many games of one shape, for the batched solvers, are a
 :class:`~gamesolve.matrix_batch.MatrixGameBatch`.
@@ -138,7 +139,8 @@ class MatrixGame(Game):
         m, n = a.shape
         total = a + b
         self.zero_sum = bool(np.ptp(total) <= 1e-12 * max(1.0, float(np.abs(total).max())))
-        self.capabilities = frozenset({"gradients", "payoffs"} | ({"zero-sum"} if self.zero_sum else set()))
+        self.capabilities = frozenset({"gradients", "payoffs", "pools", "best-responses"}
+                                      | ({"zero-sum"} if self.zero_sum else set()))
         self.strategy_labels = self._labels(strategy_labels, (m, n))
         if len(player_labels) != 2:
             raise ShapeError(f"player_labels needs two names, got {player_labels!r}")

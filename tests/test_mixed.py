@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 import gamesolve as gs
-from gamesolve.solvers.oracle import GradientOracle, payoff_against
+from gamesolve.solvers.best_response import GradientOracle, payoff_against
 
 
 class NoisyQuadratic(gs.ZeroSumGame):
@@ -99,6 +99,11 @@ def test_gradient_oracle_with_random_restarts_on_network_players():
     assert payoff > ext.payoffs[1][0, 0]
     again, payoff_again = GradientOracle(steps=30, restarts=3, lr=1e-2, seed=1)(ext, 1, [1.0])
     assert payoff_again == payoff and all(torch.equal(a, b) for a, b in zip(strategy, again))
+    # restarts in threads, each on a replica, draw their fresh initialisations as the sequential ones do
+    sequential, parallel = (GradientOracle(steps=5, restarts=4, lr=1e-2, seed=2, parallel=p) for p in (False, True))
+    for _ in range(6):
+        (s, u), (t, v) = sequential(ext, 1, [1.0]), parallel(ext, 1, [1.0])
+        assert u == v and all(torch.equal(a, b) for a, b in zip(s, t))
 
 
 def test_bad_input():

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gamesolve as gs
-from gamesolve.solvers.oracle import GradientOracle, exact_best_response, projected_replicator_dynamics
+from gamesolve.solvers.best_response import GradientOracle, exact_best_response
+from gamesolve.solvers.oracle import projected_replicator_dynamics
 from gamesolve_zoo import planted_zero_sum
 from tests._markdown import python_blocks
 
@@ -110,9 +111,9 @@ def test_bad_input():
     game = _random_game(4, 4, 0)
     with pytest.raises(gs.InvalidParameterError, match="epsilon"):
         gs.DoubleOracle(epsilon=-1)
-    with pytest.raises(gs.InvalidParameterError, match="best_response="):
+    with pytest.raises(gs.IncompatibleSolverError, match="ExactBestResponse needs best-responses.*best_response="):
         gs.solve(gs.MixedExtension(NoisyQuadratic()), gs.ParallelNashMemory(), progress=False)
-    with pytest.raises(gs.IncompatibleSolverError, match="MixedExtension or a gs.MatrixGame"):
+    with pytest.raises(gs.IncompatibleSolverError, match="needs pools.*gs.MixedExtension"):
         gs.solve(NoisyQuadratic(), gs.ParallelNashMemory(GradientOracle()), progress=False)
     with pytest.raises(gs.GameError, match="not bound"):
         gs.DoubleOracle().step()

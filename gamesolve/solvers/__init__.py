@@ -11,7 +11,8 @@ from .lemke_howson import LemkeHowson
 from .correlated import CorrelatedEquilibrium
 from .dynamics import FictitiousPlay, Hedge, RegretMatching, Replicator
 from .batched import BatchedFictitiousPlay, BatchedOptimisticMWU, BatchedRegretMatchingPlus
-from .oracle import DoubleOracle, GradientOracle, ParallelNashMemory, exact_best_response
+from .best_response import GradientOracle, exact_best_response
+from .oracle import DoubleOracle, ParallelNashMemory
 from .registry import SolverSpec, get_solver_spec, make_solver, register_solver, solver_names
 
 __all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver", "ConsensusOptimization", "SGA", "CGD", "Lookahead",
