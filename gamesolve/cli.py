@@ -221,15 +221,34 @@ def _cmd_nash(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-ANALYZED_SOLVERS = ("gda", "alternating-gda", "ogda", "extragradient", "past-extragradient")
 DEFAULT_ANALYSIS_OUT = "gamesolve-analysis"
+STATIONARY_TOL = 1e-6   # a point whose projected field (or a solver's step from it) is smaller counts as fixed
+
+
+def _lr_text(lr: Any) -> str:
+    """One step size, or one per player: ``0.05`` or ``(0.05, 0.5)``."""
+    return f"({', '.join(f'{r:g}' for r in lr)})" if isinstance(lr, (list, tuple)) else f"{lr:g}"
+
+
+def _params_text(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={_lr_text(v) if k == 'lr' else v}" for k, v in params.items())
+
+
+def _contraction_text(rho: float, margin: float) -> str:
+    if rho > 1 + margin:
+        return "diverges"
+    if rho >= 1 - margin:
+        return "marginal (no contraction)"
+    if rho == 0:
+        return "converges, no deviation survives a step (radius 0)"
+    return f"converges, x10 closer every {math.log(10) / -math.log(rho):.3g} steps"
 
 
 def _cmd_analyze(args: argparse.Namespace, console: Console) -> int:
     import numpy as np
+    import torch
 
     from .analysis import spectral as sp
-    from .compare import format_value
     from .solve import solve
     from .solvers.registry import get_solver_spec
     from .game_registry import game_spec, make_game
@@ -242,13 +261,20 @@ def _cmd_analyze(args: argparse.Namespace, console: Console) -> int:
     if at == "equilibrium":
         if game.equilibrium is None:
             raise CommandError(f"analyze: {args.game} has no known equilibrium; use --at final")
-        game.set_strategies(game.equilibrium)
+        # matrix games state their equilibria as numpy arrays
+        game.set_strategies([torch.from_numpy(s) if isinstance(s, np.ndarray) else s for s in game.equilibrium])
         where = "its known equilibrium"
     else:
         params = {**spec.params_for(args.solver, get_solver_spec(args.solver).family), "lr": lr}
         result = solve(game, args.solver, steps=spec.steps if args.steps is None else args.steps, tol=spec.tol,
                        seed=args.seed, progress=args.progress, on_nonfinite="report", **params)
-        where = f"the final strategies of {args.solver} with lr={lr:g} ({result.reason})"
+        where = f"the final strategies of {args.solver} with lr={_lr_text(lr)} ({result.reason})"
+    # each solver with a linearised update, with the game's parameters for it; one step from the point tells
+    # whether the point is the solver's own fixed point (before the Jacobian: the step moves the strategies)
+    solvers = {name: {**spec.params_for(name, "gradient")} for name in sp.linearised_solvers(game)}
+    for params in solvers.values():
+        params["lr"] = args.lr if args.lr is not None else params.get("lr", lr)
+    moved = {name: sp.step_residual(game, name, **params) for name, params in solvers.items()}
     jac = sp.jacobian(game, tangent=args.tangent)
     n = jac.shape[0]
     space = "the tangent space of the domains" if jac.basis is not None else "all coordinates"
@@ -262,7 +288,7 @@ def _cmd_analyze(args: argparse.Namespace, console: Console) -> int:
                       f"min Re = {values.real.min(initial=np.inf):.6g}, "
                       f"max Re = {values.real.max(initial=-np.inf):.6g}, "
                       f"{int((values.real <= 1e-12).sum())} with Re <= 0")
-        console.print("  eigenvalues: " + ", ".join(_complex_text(v) for v in values[:12])
+        console.print("  eigenvalues: " + (", ".join(_complex_text(v) for v in values[:12]) or "none")
                       + (" ..." if len(values) > 12 else ""))
     else:
         parts = []
@@ -280,40 +306,62 @@ def _cmd_analyze(args: argparse.Namespace, console: Console) -> int:
     split = sp.helmholtz_decomposition(jac)
     console.print("  ||A F|| / ||S F|| (antisymmetric / symmetric part along F): "
                   + ("n/a at a fixed point (F = 0)" if np.isnan(split.ratio) else f"{split.ratio:.4g}"))
-    fp = sp.classify_fixed_point(jac, seed=args.seed, maxiter=args.maxiter)
-    console.print(f"fixed point: [bold]{fp.kind}[/bold]: {fp.reason}")
+    fp = sp.classify_fixed_point(jac, tol=STATIONARY_TOL, seed=args.seed, maxiter=args.maxiter)
+    console.print(f"fixed point: [bold]{fp.label}[/bold]: {fp.reason}")
     if fp.stable is None:
         console.print(f"  stability of gradient play undetermined: {fp.extras['stability']}")
-
-    ranges = n <= 200
-    table = Table(title=f"linearised solvers at this point, lr = {lr:g}")
-    for col in ("solver", "spectral radius", "predicted", "stable lr (scan of [1e-4, 10])"):
-        table.add_column(col, justify="left" if col in ("solver", "predicted") else "right")
-    for name in ANALYZED_SOLVERS:
-        try:
-            rho = sp.spectral_radius(jac, name, lr=lr, seed=args.seed, maxiter=args.maxiter)
-        except GameError:
-            table.add_row(name, "-", f"ARPACK did not converge in {args.maxiter} restarts", "-")
-            continue
-        verdict = ("diverges" if rho > 1 + sp.MARGIN else "marginal (no contraction)" if rho >= 1 - sp.MARGIN
-                   else f"converges, x10 closer every {math.log(10) / -math.log(rho):.3g} steps")
-        stable = "-"
-        if ranges:
-            found = sp.stable_step_sizes(jac, name, num=120 if name == "alternating-gda" else 400)
-            stable = ", ".join(f"[{format_value(lo)}, {format_value(hi)}]" for lo, hi in found) or "none"
-        table.add_row(name, f"{rho:.8g}", verdict, stable)
-    console.print(table)
-    if ranges:
-        found = sp.stable_ratios(jac, "gda", lr=lr)
-        console.print(f"gamma-GDA (eta_x = {lr:g} / gamma, eta_y = {lr:g}) contracts for gamma in "
-                      + (", ".join(f"[{format_value(lo)}, {format_value(hi)}]" for lo, hi in found) or "no ratio")
-                      + " (scan of [0.01, 100])")
+    if fp.kind == "not-stationary":
+        console.print("  no stability table: linearised solvers describe iterates near a fixed point; analyse a "
+                      "stationary point (--at equilibrium, or more --steps)")
     else:
-        console.print(f"(stable step-size ranges are scanned for games up to 200 parameters; this one has {n})")
+        _stability_table(console, jac, solvers, moved, args)
     if args.plot:
         for path in _analysis_figures(args, game_params, jac, values, lr, spec):
             console.print(f"wrote {path}")
     return 0
+
+
+def _stability_table(console: Console, jac: Any, solvers: dict[str, dict[str, Any]], moved: dict[str, float],
+                     args: argparse.Namespace) -> None:
+    """Each solver's spectral radius at the fixed point, what it predicts, and (small games) its stable step sizes."""
+    from .analysis import spectral as sp
+    from .compare import format_value
+
+    n = jac.shape[0]
+    ranges = n <= 200
+    table = Table(title="linearised solvers at this point")
+    for col in ("solver", "parameters", "spectral radius", "predicted", "stable eta_x (scan of [1e-4, 10])"):
+        table.add_column(col, justify="left" if col in ("solver", "parameters", "predicted") else "right")
+    for name, params in solvers.items():
+        if moved[name] > STATIONARY_TOL:
+            table.add_row(name, _params_text(params), "-",
+                          f"not a fixed point of {name}: one step moves it by {moved[name]:.3g}", "-")
+            continue
+        try:
+            rho = sp.spectral_radius(jac, name, seed=args.seed, maxiter=args.maxiter, **params)
+        except GameError:
+            table.add_row(name, _params_text(params), "-", f"ARPACK did not converge in {args.maxiter} restarts", "-")
+            continue
+        stable = "-"
+        if ranges:   # along the solver's own ratio eta_y / eta_x; a scan without closed form forms T at each point
+            others = {k: v for k, v in params.items() if k != "lr"}
+            lr = params["lr"]
+            ratio = lr[1] / lr[0] if isinstance(lr, (list, tuple)) else 1.0
+            fast = sp.linearisation(jac, name, **params).closed_form is not None
+            found = sp.stable_step_sizes(jac, name, ratio=ratio, num=400 if fast else 120, **others)
+            stable = ", ".join(f"[{format_value(lo)}, {format_value(hi)}]" for lo, hi in found) or "none"
+            stable += "" if ratio == 1 else f" (eta_y = {ratio:g} eta_x)"
+        table.add_row(name, _params_text(params), f"{rho:.8g}", _contraction_text(rho, sp.MARGIN), stable)
+    console.print(table)
+    if not ranges:
+        console.print(f"(stable step-size ranges are scanned for games up to 200 parameters; this one has {n})")
+        return
+    lr = solvers["gda"]["lr"]
+    eta = lr[1] if isinstance(lr, (list, tuple)) else lr
+    found = sp.stable_ratios(jac, "gda", lr=eta)
+    console.print(f"gamma-GDA (eta_x = {eta:g} / gamma, eta_y = {eta:g}) contracts for gamma in "
+                  + (", ".join(f"[{format_value(lo)}, {format_value(hi)}]" for lo, hi in found) or "no ratio")
+                  + " (scan of [0.01, 100])")
 
 
 def _complex_text(z: complex) -> str:
@@ -322,7 +370,7 @@ def _complex_text(z: complex) -> str:
     return f"{re:.4g}" if im == 0.0 else f"{re:.4g}{im:+.4g}i"
 
 
-def _analysis_figures(args: argparse.Namespace, game_params: dict[str, Any], jac: Any, values: Any, lr: float,
+def _analysis_figures(args: argparse.Namespace, game_params: dict[str, Any], jac: Any, values: Any, lr: Any,
                       spec: Any) -> list[Path]:
     """spectrum.png, stability-<solver>.png (small games), convergence.png and, for
     games with one scalar per player, phase.png."""
@@ -359,7 +407,8 @@ def _analysis_figures(args: argparse.Namespace, game_params: dict[str, Any], jac
                     divergence=1e6, record_strategies=True)
         runs[name], points[name] = res.trajectory, res.trajectory.points
     metric = "distance" if all("distance" in t for t in runs.values()) else "residual"
-    save(plots.convergence_plot(runs, metric, title=f"{jac.game.name}: {metric}, lr = {lr:g}"), "convergence.png")
+    save(plots.convergence_plot(runs, metric, title=f"{jac.game.name}: {metric}, lr = {_lr_text(lr)}"),
+         "convergence.png")
     game = jac.game
     if all(p.numel == 1 for p in game.players):
         center = np.concatenate([np.ravel(np.asarray(s, dtype=float)) for s in game.strategies()])
@@ -368,7 +417,7 @@ def _analysis_figures(args: argparse.Namespace, game_params: dict[str, Any], jac
         clipped = {k: v[np.all(np.abs(v - center) <= 3 * r, axis=1)] for k, v in points.items() if v is not None}
         save(plots.phase_portrait(sp.vector_field(game), (center[0] - r, center[0] + r), (center[1] - r, center[1] + r),
                                   clipped, fixed_point=center, labels=(game.players[0].name, game.players[1].name),
-                                  title=f"{game.name}: flow -F and solvers (lr = {lr:g})"), "phase.png")
+                                  title=f"{game.name}: flow -F and solvers (lr = {_lr_text(lr)})"), "phase.png")
     return written
 
 

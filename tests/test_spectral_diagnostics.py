@@ -1,6 +1,7 @@
 """Trajectory diagnostics (rates, rotation, divergence, path angle), analysis figures and `gamesolve analyze`."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -13,7 +14,9 @@ from gamesolve.analysis import plots
 from gamesolve.analysis import spectral as sp
 from gamesolve.analysis.trajectory import (detect_divergence, linear_rate, oscillation_period, path_angle,
                                            rotation_angles)
+from gamesolve.analysis.spectra import LABELS
 from gamesolve.cli import main
+from gamesolve.game_registry import available_games, make_game
 from gamesolve_zoo import bilinear, dirac_gan
 from tests._markdown import python_blocks
 
@@ -122,7 +125,7 @@ def test_figures():
 def test_cli_analyze_local_minimax(capsys):
     assert main(["analyze", "local-minimax-quadratic"]) == 0
     out = capsys.readouterr().out
-    assert "local-minimax" in out and "min eig Schur = 1" in out
+    assert "fixed point: local minimax point: H_yy > 0" in out and "min eig Schur = 1" in out
     assert "gamma in [2.35, 100]" in out            # eta = 0.05: the discrete threshold above gamma* = 2
     assert "diverges" in out
 
@@ -131,7 +134,7 @@ def test_cli_analyze_final_point_and_figures(capsys, tmp_path):
     assert main(["analyze", "dirac-gan", "--param", "gamma=0.3", "--at", "final", "--solver", "extragradient",
                  "--steps", "300", "--plot", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "final strategies of extragradient" in out and "local-nash" not in out
+    assert "final strategies of extragradient" in out and "local Nash" not in out
     assert "converges" in out
     for name in ("spectrum", "stability-gda", "convergence", "phase"):
         assert (tmp_path / f"{name}.png").stat().st_size > 5000
@@ -145,4 +148,54 @@ def test_the_guide_snippet_runs(capsys):
     snippet = python_blocks("docs/analysis.md")[0]
     exec(compile(snippet, "docs/analysis.md", "exec"), {})
     out = capsys.readouterr().out
-    assert "none:" in out and "(0.0001, 0.49999" in out and "RateFit(rate=0.99503768" in out
+    assert "not classified: second-order test inconclusive" in out
+    assert "(0.0001, 0.49999" in out and "RateFit(rate=0.99503768" in out
+
+
+STANDARD = sorted(name for name, spec in available_games().items() if spec.standard)
+
+
+@pytest.mark.parametrize("name", STANDARD)
+def test_cli_analyze_runs_on_every_standard_game(capsys, name):
+    """Exit 0; the point's class in words; at a stationary point a row for every solver with a linearised
+    update, each with its radius and verdict or the statement that the point is not the solver's fixed point."""
+    assert main(["analyze", name]) == 0
+    out = capsys.readouterr().out
+    label, reason = re.search(r"fixed point: (.+?): (.+)", out).groups()
+    assert label in LABELS.values() and not reason.startswith(tuple(LABELS))
+    game = make_game(name)
+    assert "over the tangent space of the domains" in out or not any(p.constrained for p in game.players)
+    verdicts = ("diverges", "marginal (no contraction)", "converges", "not a fixed point of")
+    for solver in sp.linearised_solvers(game):
+        row = re.search(rf"│ {solver} +│ lr=(.+?) +│ +(\S+) │ (.+?) +│", out)
+        assert row and row.group(3).startswith(verdicts), (solver, row)
+        assert (row.group(2) == "-") == row.group(3).startswith("not a fixed point"), solver
+
+
+def test_cli_analyze_wording_per_player_steps_and_where_the_point_is_no_fixed_point(capsys):
+    assert main(["analyze", "oscillating-toy"]) == 0
+    out = capsys.readouterr().out
+    assert "│ gda                │ lr=(0.05, 0.5) " in out and "(eta_y = 10 eta_x)" in out
+    assert "│ nupi               │ lr=(0.05, 0.5), kp=5.0 " in out
+    assert main(["analyze", "rock-paper-scissors"]) == 0
+    out = capsys.readouterr().out
+    assert "4 x 4 over the tangent space of the domains" in out and "0+1.732i" in out
+    assert "fixed point: not classified: second-order test inconclusive" in out
+    assert main(["analyze", "constrained-quadratic"]) == 0      # a slack constraint's multiplier sits at 0
+    out = capsys.readouterr().out
+    for solver in ("consensus", "sga", "cgd"):
+        assert f"not a fixed point of {solver}: one step moves it by" in out
+    assert main(["analyze", "battle-of-the-sexes"]) == 0        # ends at a pure equilibrium: a vertex
+    out = capsys.readouterr().out
+    assert "fixed point: local Nash equilibrium: no free direction" in out and "radius 0" in out
+
+
+def test_cli_analyze_away_from_a_fixed_point_says_how_far_and_skips_the_table(capsys):
+    assert main(["analyze", "dirac-gan", "--at", "final", "--steps", "10"]) == 0
+    out = capsys.readouterr().out
+    far = re.search(r"fixed point: not stationary: the projected field's residual \|\|theta - P\(theta - F\)\|\| = "
+                    r"(\S+) exceeds tol 1e-06", out)
+    game = make_game("dirac-gan")
+    gs.solve(game, "ogda", steps=10, lr=0.5, progress=False)
+    assert far and float(far.group(1)) == pytest.approx(gs.natural_residual(game), rel=1e-2)
+    assert "no stability table" in out and "spectral radius" not in out and "gamma-GDA" not in out

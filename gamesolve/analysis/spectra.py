@@ -149,10 +149,15 @@ class FixedPoint:
       local Nash point is also local minimax;
     - ``"strict-saddle"``: some player's own Hessian has a negative
       eigenvalue (that player can strictly improve along it);
-    - ``"none"``: second-order test inconclusive (an eigenvalue within
-      ``tol`` of zero, as at the mixed equilibria of matrix games);
+    - ``"inconclusive"``: the second-order test cannot decide (an eigenvalue
+      within ``tol`` of zero, as at the mixed equilibria of matrix games);
     - ``"not-stationary"``: the residual ``||theta - P(theta - F)||`` exceeds
       ``tol`` (the eigenvalues are still reported).
+
+    On the tangent space of the domains a player may have no free coordinate
+    (a pure strategy, multipliers at 0): its conditions hold vacuously, and
+    at a vertex of both domains the point is local Nash. ``str(fixed_point)``
+    reads ``label: reason``, with ``label`` the class in words.
 
     ``eig_x``, ``eig_y``, ``eig_schur`` are the eigenvalues of ``H_xx``,
     ``H_yy`` and the Schur complement (ascending; only the smallest ones when
@@ -179,8 +184,17 @@ class FixedPoint:
     dense: bool = True
     extras: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def label(self) -> str:
+        """The class in words (``"not classified"`` when the test is inconclusive)."""
+        return LABELS[self.kind]
+
     def __str__(self) -> str:
-        return f"{self.kind}: {self.reason}"
+        return f"{self.label}: {self.reason}"
+
+
+LABELS = {"local-nash": "local Nash equilibrium", "local-minimax": "local minimax point",
+          "strict-saddle": "strict saddle", "inconclusive": "not classified", "not-stationary": "not stationary"}
 
 
 def _dense_blocks(jac: GameJacobian) -> dict[str, np.ndarray]:
@@ -277,20 +291,24 @@ def classify_fixed_point(game: Game | GameJacobian, *, tol: float = 1e-6, tangen
             minimax = bool(nx == 0 or eig_s[0] > zero)
     nash = pos_x and pos_y
     stable = None if undetermined else bool(eig_h.size and eig_h.real.min() > zero)
-    low = lambda e: f"{e[0] + 0.0:.4g}" if e.size else "none"  # noqa: E731
-    facts = f"min eig H_xx = {low(eig_x)}, min eig H_yy = {low(eig_y)}"
-    if eig_s is not None:
-        facts += f", min eig Schur = {low(eig_s)}"
+    blocks = [("H_xx", eig_x), ("H_yy", eig_y)] + ([("Schur", eig_s)] if eig_s is not None and nx else [])
+    facts = ", ".join(f"min eig {name} = {e[0] + 0.0:.4g}" for name, e in blocks if e.size)
+    if bool(nx) != bool(ny):
+        facts += f"; player {jac.game.players[0 if not nx else 1].name!r} has no free coordinate"
     if residual > tol:
-        kind, reason = "not-stationary", f"residual {residual:.3g} > tol {tol:g}; {facts}"
+        kind, reason = "not-stationary", (f"the projected field's residual ||theta - P(theta - F)|| = {residual:.3g} "
+                                          f"exceeds tol {tol:g} ({facts})")
+    elif not (nx or ny):
+        kind, reason = "local-nash", ("no free direction: every coordinate is at a bound of its domain (a vertex), so "
+                                      "the second-order conditions hold vacuously")
     elif nash:
-        kind, reason = "local-nash", f"both players' Hessians are positive definite ({facts})"
+        kind, reason = "local-nash", f"each player's own Hessian is positive definite ({facts})"
     elif minimax:
         kind, reason = "local-minimax", f"H_yy > 0 and Schur complement > 0 but H_xx is not ({facts})"
     elif (eig_x.size and eig_x[0] < -zero) or (eig_y.size and eig_y[0] < -zero):
         kind, reason = "strict-saddle", f"a player's own Hessian has a negative eigenvalue ({facts})"
     else:
-        kind, reason = "none", f"second-order test inconclusive: an eigenvalue is within {zero:.2g} of 0 ({facts})"
+        kind, reason = "inconclusive", f"second-order test inconclusive, an eigenvalue within {zero:.2g} of 0 ({facts})"
     return FixedPoint(kind=kind, reason=reason, residual=residual, eig_x=np.asarray(eig_x), eig_y=np.asarray(eig_y),
                       eig_schur=eig_s, eig_jacobian=eig_h, stable=stable, local_nash=nash, local_minimax=minimax,
                       tangent=jac.basis is not None, products=jac.products - start, dense=use_dense,
