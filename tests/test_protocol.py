@@ -139,3 +139,9 @@ def test_no_solver_imports_the_loop_or_the_analysis():
         upward = [m for m in _imports(path)
                   if m == "gamesolve.solve" or m.startswith(("gamesolve.solve.", "gamesolve.analysis"))]
         assert upward == [], (path.name, upward)
+
+
+def test_every_module_of_the_library_stays_under_450_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 450}
+    assert long == {}
