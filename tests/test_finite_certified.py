@@ -90,6 +90,28 @@ def test_support_enumeration_equals_the_reference_or_proves_the_game_degenerate(
     assert len(result.equilibria) % 2 == 1
 
 
+def test_200_near_degenerate_games_have_no_uncertified_and_no_missing_equilibrium():
+    """The issue's must-show: payoffs in {0, 1, 2} plus 1e-6 or 1e-8 Gaussian noise, sizes 2..5, against
+    the plain reference; Lemke-Howson's ends are among the reference's equilibria."""
+    rng = np.random.default_rng(2026)
+    uncertified = missing = extra = 0
+    for k in range(200):
+        m, n = (int(v) for v in rng.integers(2, 6, 2))
+        noise = (1e-6, 1e-8)[k % 2]
+        A = rng.integers(0, 3, (m, n)) + noise * rng.standard_normal((m, n))
+        B = rng.integers(0, 3, (m, n)) + noise * rng.standard_normal((m, n))
+        game = gs.MatrixGame(A, B)
+        reference = extreme_equilibria(_exact(A), _exact(B))
+        found = gs.solve(game, "vertex-enumeration").equilibria
+        uncertified += sum(not eq.certified for eq in found)
+        missing += len(reference - _as_set(found))
+        extra += len(_as_set(found) - reference) + len(found) - len(_as_set(found))
+        ends = gs.solve(game, "lemke-howson").equilibria
+        uncertified += sum(not eq.certified for eq in ends)
+        extra += len(_as_set(ends) - reference)
+    assert (uncertified, missing, extra) == (0, 0, 0)
+
+
 def test_von_stengels_game_has_75_certified_equilibria_with_the_fully_mixed_one():
     game = make_game("von-stengel-75")
     floats = gs.MatrixGame(game.A, game.B)           # the same game given as floats: verified float pivoting
