@@ -33,11 +33,19 @@ class Regularizer:
 
     on: str = "real"
     depends_on_generator: bool = True
-    weight: float
+    weight_name = "weight"     # what the weight is called in the paper and the constructor
+
+    def __init__(self, weight: float = 10.0):
+        if not weight >= 0:
+            raise InvalidParameterError(f"{type(self).__name__}: {self.weight_name} must be >= 0, got {weight!r}")
+        self.weight = float(weight)
 
     def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
         """The penalty added to the discriminator's loss, from its ``scores`` on the points ``x``."""
         raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.weight_name}={self.weight:g})"
 
 
 class R1(Regularizer):
@@ -45,18 +53,14 @@ class R1(Regularizer):
 
     on = "real"
     depends_on_generator = False
+    weight_name = "gamma"
 
     def __init__(self, gamma: float = 10.0):
-        if not gamma >= 0:
-            raise InvalidParameterError(f"R1: gamma must be >= 0, got {gamma!r}")
-        self.weight = float(gamma)
+        super().__init__(gamma)
 
     def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
         """``gamma/2 mean_i ||grad_x D(x_i)||^2`` over the batch ``x``."""
         return 0.5 * self.weight * _input_grad(scores, x, create_graph).pow(2).sum(1).mean()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(gamma={self.weight:g})"
 
 
 class R2(R1):
@@ -73,18 +77,10 @@ class GradientPenalty(Regularizer):
     on = "interpolates"
     depends_on_generator = True
 
-    def __init__(self, weight: float = 10.0):
-        if not weight >= 0:
-            raise InvalidParameterError(f"GradientPenalty: weight must be >= 0, got {weight!r}")
-        self.weight = float(weight)
-
     def penalty(self, scores: Tensor, x: Tensor, create_graph: bool) -> Tensor:
         """``lambda mean_i (||grad_x D(x_hat_i)|| - 1)^2`` over the interpolates ``x``."""
         norms = torch.linalg.vector_norm(_input_grad(scores, x, create_graph), dim=1)
         return self.weight * (norms - 1).pow(2).mean()
-
-    def __repr__(self) -> str:
-        return f"GradientPenalty(weight={self.weight:g})"
 
 
 _REGULARIZERS: dict[str, Callable[[], Regularizer]] = {"r1": R1, "r2": R2, "wgan-gp": GradientPenalty,
