@@ -28,6 +28,7 @@ from .analysis.metrics import METRICS, distance_to_equilibrium, exploitability
 from .analysis.trajectory import Trajectory
 from .core import all_finite, flatten
 from .errors import InvalidParameterError, NonFiniteError
+from .progress import Progress
 from .protocol import IterativeSolver, OneShotSolver
 from .runs import Callback, Result, SolveState, restore_checkpoint, write_checkpoint
 from .solvers.registry import make_solver
@@ -72,34 +73,6 @@ def _deferred_interrupt():
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-class _Progress:
-    """A rich progress bar refreshed at most ~10 times a second."""
-
-    def __init__(self, enabled: bool, total: int, start: int, label: str):
-        self.bar = None
-        if not enabled:
-            return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), TextColumn("{task.fields[info]}"), transient=False)
-        self.bar.start()
-        self.task = self.bar.add_task(label, total=total, completed=start, info="")
-        self._last = 0.0
-
-    def update(self, completed: int, metrics: Mapping[str, float], force: bool = False) -> None:
-        if self.bar is None:
-            return
-        now = time.perf_counter()
-        if force or now - self._last > 0.1:
-            info = "  ".join(f"{k}={v:.3g}" for k, v in list(metrics.items())[:4])
-            self.bar.update(self.task, completed=completed, info=info)
-            self._last = now
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def solve(
@@ -270,7 +243,7 @@ class _Loop:
 
     def run(self, progress: bool | None) -> Result:
         show = progress if progress is not None else (sys.stderr.isatty() and self.steps - self.step >= 100)
-        bar = _Progress(bool(show), self.steps, self.step, f"{self.name} on {self.game_name}")
+        bar = Progress(bool(show), self.steps, self.step, f"{self.name} on {self.game_name}")
         outcome: tuple[bool, str, NonFiniteError | None] = (False, f"reached the step budget ({self.steps})", None)
         last: Mapping[str, float] = {}
         try:
