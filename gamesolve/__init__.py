@@ -19,8 +19,9 @@ from .callbacks import CSVLogger, SaveCheckpoints, SaveSamples, StepSizeSchedule
 from .core import Evaluation, Game, GeneralSumGame, ZeroSumGame
 from .data import GaussianMixture, grid_of_gaussians, ring_of_gaussians
 from .domains import Box, Domain, Masked, NonNegative, Reals, Simplex
-from .errors import (DegenerateGameError, DomainError, GameError, IncompatibleSolverError, InvalidParameterError,
-                     MissingDependencyError, NfgParseError, NonFiniteError, ShapeError, UnknownNameError)
+from .errors import (DegenerateGameError, DomainError, DTypeError, GameError, IncompatibleSolverError,
+                     InvalidParameterError, MissingDependencyError, NfgParseError, NonFiniteError, ShapeError,
+                     UnknownNameError)
 from .exact import Equilibrium, certify, exact_equilibrium
 from .finite import MatrixGame
 from .matrix_batch import MatrixGameBatch
@@ -63,7 +64,7 @@ __all__ = [
     # interop
     "read_nfg", "write_nfg", "from_nashpy", "to_nashpy",
     # errors
-    "GameError", "ShapeError", "DomainError", "NonFiniteError", "InvalidParameterError",
+    "GameError", "ShapeError", "DTypeError", "DomainError", "NonFiniteError", "InvalidParameterError",
     "IncompatibleSolverError", "DegenerateGameError", "UnknownNameError", "NfgParseError",
     "MissingDependencyError",
 ]

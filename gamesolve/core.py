@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor
 
-from .errors import GameError, NonFiniteError, ShapeError
+from .errors import DTypeError, GameError, NonFiniteError, ShapeError
 from .players import Player
 
 __all__ = [
@@ -174,6 +174,12 @@ class Game:
         except (RuntimeError, IndexError, ValueError, TypeError) as err:
             if isinstance(err, GameError):
                 raise
+            dtypes = {p.name: sorted({str(t.dtype).removeprefix("torch.") for t in p.params}) for p in self.players}
+            if len({d for ds in dtypes.values() for d in ds}) > 1 and "type" in str(err).lower():
+                named = ", ".join(f"{name}: {'/'.join(ds)}" for name, ds in dtypes.items())
+                raise DTypeError(
+                    f"{self.name}: the losses mix dtypes ({named}), which torch does not combine; give every "
+                    f"player one dtype, e.g. Player(..., dtype=torch.float64) ({err})") from err
             raise ShapeError(
                 f"{self.name}: evaluating the losses at the initial strategies failed "
                 f"(strategy shapes {shapes}): {err}"

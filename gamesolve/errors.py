@@ -22,6 +22,11 @@ class ShapeError(GameError, ValueError):
     strategies do not fit the loss, a payoff matrix that is not 2-D, ..."""
 
 
+class DTypeError(ShapeError):
+    """Tensors of different dtypes meet where torch needs one: e.g. a float32
+    player and a float64 player in one loss."""
+
+
 class DomainError(GameError, ValueError):
     """A strategy lies outside its player's domain, or a computation needs a
     bounded domain (a duality gap, a linear minimisation oracle) and got an

@@ -156,13 +156,17 @@ class Player:
         return [p.detach().clone() for p in self.params]
 
     def load_strategy(self, strategy: Tensor | Sequence[Tensor]) -> None:
-        """Copy ``strategy`` (as returned by :meth:`strategy`) into the player."""
-        tensors = [strategy] if isinstance(strategy, Tensor) else list(strategy)
+        """Copy ``strategy`` (as returned by :meth:`strategy`; tensors or arrays) into the player.
+        A tensor whose shape differs from its parameter's only by dimensions of size 1 (a
+        ``(1,)`` value for a 0-d multiplier) is reshaped to it."""
+        tensors = [strategy] if isinstance(strategy, (Tensor, np.ndarray)) else list(strategy)
         if len(tensors) != len(self.params):
             raise ShapeError(f"player {self.name!r} has {len(self.params)} tensors, got {len(tensors)}")
         with torch.no_grad():
             for p, s in zip(self.params, tensors):
                 s = torch.as_tensor(s)
+                if s.shape != p.shape and s.numel() == p.numel() and s.squeeze().shape == p.squeeze().shape:
+                    s = s.reshape(p.shape)
                 if s.shape != p.shape:
                     raise ShapeError(
                         f"player {self.name!r}: strategy of shape {tuple(s.shape)} does not fit "

@@ -19,6 +19,29 @@ def test_shape_mismatch_between_players_and_loss_names_players_and_shapes():
     assert "x: (3,)" in msg and "y: (3,)" in msg
 
 
+def test_a_float32_and_a_float64_player_are_a_dtype_error_that_names_both():
+    x = gs.Player("x", torch.ones(2, dtype=torch.float32))
+    y = gs.Player("y", torch.ones(2, dtype=torch.float64))
+    with pytest.raises(gs.DTypeError, match=r"mix dtypes \(x: float32, y: float64\).*dtype=torch.float64"):
+        gs.ZeroSumGame(lambda x, y: x @ y, x, y)
+    assert issubclass(gs.DTypeError, gs.ShapeError)          # what it was reported as before
+    same = gs.Player("y", torch.ones(3, dtype=torch.float32))
+    with pytest.raises(gs.ShapeError, match="strategy shapes") as info:  # a real shape error stays one
+        gs.ZeroSumGame(lambda x, y: x @ y, x, same)
+    assert not isinstance(info.value, gs.DTypeError)
+
+
+def test_a_scalar_multiplier_takes_a_one_element_strategy_and_refuses_two():
+    w = torch.zeros(2, requires_grad=True)
+    game = gs.LagrangianGame(gs.ConstrainedProblem(lambda w: (w ** 2).sum(),
+                                                   [gs.Constraint("c", lambda w: w.sum() - 1)], primal=w))
+    assert game.players[1].params[0].dim() == 0
+    game.set_strategies((torch.zeros(2), torch.tensor([0.5])))
+    assert game.multipliers()["c"].item() == 0.5
+    with pytest.raises(gs.ShapeError, match=r"strategy of shape \(2,\) does not fit parameter of shape \(\)"):
+        game.set_strategies((torch.zeros(2), torch.tensor([0.5, 0.2])))
+
+
 def test_non_scalar_loss():
     x = gs.Player("x", torch.zeros(3, dtype=torch.float64))
     y = gs.Player("y", torch.zeros(3, dtype=torch.float64))
