@@ -44,7 +44,11 @@ CASES = [   # game, game params, solver, lr, solver params
     ("constrained-quadratic", {}, "past-extragradient", 0.3, {}),
     ("constrained-quadratic", {}, "lookahead", 0.6, {}),      # GDA alone diverges at 0.6
     ("constrained-quadratic", {}, "nupi", 0.2, {"kp": 1.0}),
-    # consensus, SGA and CGD do not stop at the planted KKT point (see the next test): every constraint active
+    # consensus, SGA and CGD correct the field of the face (see the next test), at the planted KKT point with
+    # its slack constraint and with every constraint active
+    ("constrained-quadratic", {}, "consensus", 0.1, {}),
+    ("constrained-quadratic", {}, "sga", 0.1, {}),
+    ("constrained-quadratic", {}, "cgd", 0.1, {}),
     ("constrained-quadratic", {"active": 3}, "consensus", 0.15, {}),
     ("constrained-quadratic", {"active": 3}, "sga", 0.2, {}),
     ("constrained-quadratic", {"active": 3}, "cgd", 0.3, {}),
@@ -68,12 +72,12 @@ def test_the_cases_cover_every_solver_with_a_linearised_update_on_both_games():
 
 
 @pytest.mark.parametrize("solver", ["consensus", "sga", "cgd"])
-def test_the_kkt_point_with_a_slack_constraint_is_not_a_fixed_point_of_the_jacobian_solvers(solver):
+def test_the_kkt_point_with_a_slack_constraint_is_a_fixed_point_of_the_jacobian_solvers(solver):
     """At the planted point the slack constraint's multiplier is 0 with F_lambda3 = -g_3(x*) > 0: projection
-    holds it there, so the projected field vanishes, but consensus (H^T F), SGA (A^T xi) and CGD (B F_y) carry
-    F_lambda3 into x, whose step is not zero: the linearisation at the KKT point says nothing about them.
-    With every constraint active F = 0 and the point is theirs too."""
-    assert sp.step_residual(_at_equilibrium("constrained-quadratic", {}), solver, lr=0.1) > 1e-2
+    holds it there. Corrected with the raw F, consensus (H^T F), SGA (A^T xi) and CGD (B F_y) would carry
+    F_lambda3 into x; they correct the gradient mapping, which vanishes there, and hold the binding
+    coordinate, so the point is theirs as it is GDA's."""
+    assert sp.step_residual(_at_equilibrium("constrained-quadratic", {}), solver, lr=0.1) == 0.0
     assert sp.step_residual(_at_equilibrium("constrained-quadratic", {"active": 3}), solver, lr=0.1) < 1e-14
     assert sp.step_residual(_at_equilibrium("constrained-quadratic", {}), "gda", lr=0.1) == 0.0
 

@@ -8,6 +8,16 @@ per-player rules, projection, metrics, state and ``NonFiniteError``
 behaviour as :mod:`gamesolve.solvers.gradient`. ``step()`` also reports
 ``products``, the number of Jacobian products the step used.
 
+**Constrained domains.** The corrections act on the field of the face the
+iterate is on: for a constrained player, ``F`` is replaced by its gradient
+mapping ``G = (z - P(z - eta F)) / eta`` (``F`` itself in the interior), and
+the direction is held at 0 on the *binding* coordinates, those the plain step
+keeps at the boundary (``G = 0`` where ``F != 0``). At a KKT point ``G = 0``,
+so it is a fixed point of every solver here (a raw ``F`` would keep pushing
+along the slack constraint's or the unused strategy's coordinates), and near
+one the update is the unconstrained one on the face's tangent space, which
+is what the stability analysis linearises.
+
 Each solver's direction is linear in ``F`` for a fixed ``H``, and ``F`` vanishes
 at a fixed point of the field, so the linearised update (``linear_update``,
 see :mod:`gamesolve.solvers.linear`) is the direction with ``F = H z`` and
@@ -45,15 +55,31 @@ class _JacobianSolver(GradientSolver):
 
     def _move(self, jac: GameJacobian, direction: Sequence[Tensor], metrics: dict[str, float]) -> dict[str, float]:
         self._check_finite(jac.losses, [list(direction)])
-        for i, block in enumerate(jac.split(direction)):
+        held = [d.masked_fill(b, 0.0) if b is not None else d for d, b in zip(direction, self._binding)]
+        for i, block in enumerate(jac.split(held)):
             self._apply(i, block)
         self.iteration += 1
         metrics["products"] = float(jac.products)
         return metrics
 
-    def _start(self) -> tuple[GameJacobian, dict[str, float]]:
+    def _start(self) -> tuple[GameJacobian, dict[str, float], list[Tensor]]:
+        """The Jacobian, the metrics of the iterate, and the field on its face (module docstring)."""
         jac = self._jacobian()
-        return jac, self._metrics(jac.losses, jac.split(jac.field))
+        metrics = self._metrics(jac.losses, jac.split(jac.field))
+        field: list[Tensor] = []
+        self._binding: list[Tensor | None] = []
+        with torch.no_grad():
+            for i, (player, grads) in enumerate(zip(self.game.players, jac.split(jac.field))):
+                if not player.constrained:
+                    field += grads
+                    self._binding += [None] * len(grads)
+                    continue
+                eta = float(self.rules[i].param_groups[0]["lr"])
+                for p, domain, g in zip(player.params, player.domains, grads):
+                    mapped = (p - domain.project(p - eta * g)) / eta
+                    field.append(mapped)
+                    self._binding.append((mapped == 0) & (g != 0))
+        return jac, metrics, field
 
 
 class ConsensusOptimization(_JacobianSolver):
@@ -73,9 +99,9 @@ class ConsensusOptimization(_JacobianSolver):
         self.gamma = float(gamma)
 
     def step(self) -> dict[str, float]:
-        jac, metrics = self._start()
-        reg = jac.vjp(jac.field)
-        return self._move(jac, torch._foreach_add(jac.field, reg, alpha=self.gamma), metrics)
+        jac, metrics, field = self._start()
+        reg = jac.vjp(field)
+        return self._move(jac, torch._foreach_add(field, reg, alpha=self.gamma), metrics)
 
     @classmethod
     def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules, *,
@@ -110,8 +136,7 @@ class SGA(_JacobianSolver):
         self._n = sum(p.numel for p in game.players)
 
     def step(self) -> dict[str, float]:
-        jac, metrics = self._start()
-        xi = jac.field
+        jac, metrics, xi = self._start()
         ham = jac.vjp(xi)
         adj = torch._foreach_mul(torch._foreach_sub(ham, jac.jvp(xi)), 0.5)
         lam = self.lam
@@ -172,7 +197,7 @@ class CGD(_JacobianSolver):
         self._lr = tuple(r.lr for r in self.rules)
 
     def step(self) -> dict[str, float]:
-        jac, metrics = self._start()
+        jac, metrics, field = self._start()
 
         def solve(system: Callable[[np.ndarray], np.ndarray], rhs: np.ndarray) -> np.ndarray:
             iterations = [0]
@@ -184,7 +209,7 @@ class CGD(_JacobianSolver):
             metrics["linear_iterations"] = float(iterations[0])
             metrics["linear_residual"] = float(np.linalg.norm(system(dx) - rhs)) / rhs_norm if rhs_norm else 0.0
             return dx
-        d = _competitive_direction(jac.to_vector(jac.field), jac.matvec, jac.player_slices, self._lr, solve)
+        d = _competitive_direction(jac.to_vector(field), jac.matvec, jac.player_slices, self._lr, solve)
         return self._move(jac, jac.to_tensors(d), metrics)
 
     @classmethod
