@@ -138,7 +138,8 @@ def write_report(rows: Sequence[Row], trajectories: dict[str, dict[str, Trajecto
     lines.append("")
     for game, trajs in trajectories.items():
         metric = _plot_metric(game, trajs)
-        fig = convergence_plot(trajs, metric, title=f"{game}: {metric}")
+        fig = convergence_plot(trajs, metric, groups={s: get_solver_spec(s).family for s in trajs},
+                               title=f"{game}: {metric}")
         fig.savefig(out / "plots" / f"{game}.png", dpi=110)
         plt.close(fig)
         lines.append(f"![{game}](plots/{game}.png)")
