@@ -25,6 +25,7 @@ SPEC = GameSpec(
     steps=500,
     tol=1e-6,
     residual="exploitability",
+    standard=True,
 )
 
 

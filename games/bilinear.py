@@ -27,6 +27,7 @@ SPEC = GameSpec(
     solver_params={"gradient": {"lr": 0.3}},
     steps=2000,
     tol=1e-8,
+    standard=True,
 )
 
 

@@ -31,6 +31,7 @@ SPEC = GameSpec(
     solver_params={"gradient": {"lr": 0.1}, "nupi": {"lr": 0.1, "kp": 1.0}},
     steps=3000,
     tol=1e-10,
+    standard=True,
 )
 
 

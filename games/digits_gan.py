@@ -14,7 +14,7 @@ import gamesolve as gs
 from gamesolve.data import digits
 from gamesolve.game_registry import GameSpec
 
-from ._gan import mlp
+from ._gan import check_sizes, mlp
 
 SPEC = GameSpec(
     name="digits-gan",
@@ -25,13 +25,13 @@ SPEC = GameSpec(
     equilibrium="generator distribution = the empirical digits distribution, constant discriminator",
     solver_params={"gradient": {"lr": 0.01}},
     steps=2000,
-    standard=False,
 )
 
 
 def make(width: int = 256, depth: int = 2, latent_dim: int = 16, batch_size: int = 64, loss: str = "non-saturating",
          gamma: float = 1.0, seed: int = 0, device: str | None = None) -> gs.GANGame:
     """The generator ends in ``tanh`` (pixels in [-1, 1]); R1 of weight ``gamma`` (none if 0)."""
+    check_sizes("digits-gan", width, depth, latent_dim, batch_size)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed))
         G = nn.Sequential(mlp(latent_dim, width, 64, depth), nn.Tanh())

@@ -30,6 +30,7 @@ SPEC = GameSpec(
     equilibrium="(theta*, psi*) = (0, 0)",
     solver_params={"gradient": {"lr": 0.5}},
     steps=2000,
+    standard=True,
 )
 
 LOSSES = ("standard", "non-saturating", "wgan")

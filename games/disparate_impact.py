@@ -48,7 +48,6 @@ SPEC = GameSpec(
     equilibrium="unknown; a feasible point has every group's accuracy gap within eps of the overall gap",
     solver_params={"nupi": {"lr": (0.05, 0.1), "kp": 1.0}, "gradient": {"lr": (0.05, 0.1)}},
     steps=3000,
-    standard=False,
 )
 
 

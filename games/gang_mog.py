@@ -43,7 +43,6 @@ SPEC = GameSpec(
                            "epsilon": 1e-4}},
     steps=100,
     tol=1e-4,
-    standard=False,
 )
 
 

@@ -29,7 +29,6 @@ SPEC = GameSpec(
     equilibrium="unknown; the rate constraint is active at the solution",
     solver_params={"nupi": {"lr": (1e-3, 1e-5)}, "gradient": {"lr": (1e-3, 1e-5)}},
     steps=3000,
-    standard=False,
 )
 
 

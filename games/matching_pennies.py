@@ -25,7 +25,6 @@ SPEC = GameSpec(
     steps=1000,
     tol=1e-6,
     residual="exploitability",
-    standard=False,
 )
 
 

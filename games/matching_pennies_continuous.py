@@ -25,6 +25,7 @@ SPEC = GameSpec(
     equilibrium="x* = y* = (1/2, 1/2), value 0",
     solver_params={"gradient": {"lr": 0.1}},
     steps=2000,
+    standard=True,
 )
 
 M = torch.tensor([[1.0, -1.0], [-1.0, 1.0]], dtype=torch.float64)

@@ -34,6 +34,7 @@ SPEC = GameSpec(
     equilibrium="(x*, y*) = (0, 0), local minimax, not local Nash",
     solver_params={"gradient": {"lr": 0.05}},
     steps=2000,
+    standard=True,
 )
 
 

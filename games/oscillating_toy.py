@@ -25,6 +25,7 @@ SPEC = GameSpec(
     solver_params={"gradient": {"lr": (0.05, 0.5)}, "nupi": {"lr": (0.05, 0.5), "kp": 5.0}},
     steps=3000,
     tol=1e-10,
+    standard=True,
 )
 
 

@@ -45,7 +45,6 @@ SPEC = GameSpec(
     solver_params={"gradient": {"lr": 0.5}},
     steps=3000,
     tol=1e-10,
-    standard=False,
 )
 
 ACTIVATIONS = {"relu": torch.relu, "softplus": nn.functional.softplus, "tanh": torch.tanh}

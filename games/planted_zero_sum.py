@@ -26,7 +26,6 @@ SPEC = GameSpec(
     equilibrium="the planted (x*, y*) on `support` rows and columns, value `value`",
     steps=1000,
     tol=1e-9,
-    standard=False,
 )
 
 

@@ -26,7 +26,6 @@ SPEC = GameSpec(
     steps=1000,
     tol=1e-6,
     residual="exploitability",
-    standard=False,
 )
 
 

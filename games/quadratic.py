@@ -24,6 +24,7 @@ SPEC = GameSpec(
     equilibrium="(x*, y*) = (0, 0), value 0",
     solver_params={"gradient": {"lr": 0.1}},
     steps=1000,
+    standard=True,
 )
 
 

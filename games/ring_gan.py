@@ -23,7 +23,6 @@ SPEC = GameSpec(
     equilibrium="generator distribution = the mixture, constant discriminator",
     solver_params={"gradient": {"lr": 0.01}},
     steps=2000,
-    standard=False,
 )
 
 

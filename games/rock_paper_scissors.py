@@ -27,6 +27,7 @@ SPEC = GameSpec(
     steps=500,
     tol=1e-6,
     residual="exploitability",
+    standard=True,
 )
 
 A = [[0, -1, 1], [1, 0, -1], [-1, 1, 0]]

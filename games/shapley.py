@@ -26,6 +26,7 @@ SPEC = GameSpec(
     steps=300,
     tol=1e-6,
     residual="exploitability",
+    standard=True,
 )
 
 

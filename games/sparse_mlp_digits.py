@@ -39,7 +39,6 @@ SPEC = GameSpec(
     equilibrium="unknown; at the solution the expected density meets the target and the test-time density is close",
     solver_params={"nupi": {"lr": (0.1, 0.05), "kp": 5.0}, "gradient": {"lr": (0.1, 0.05)}},
     steps=3000,
-    standard=False,
 )
 
 

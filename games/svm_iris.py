@@ -31,7 +31,6 @@ SPEC = GameSpec(
     solver_params={"gradient": {"lr": (0.01, 0.1)}, "nupi": {"lr": (0.01, 0.1), "kp": 10.0}},
     steps=5000,
     tol=1e-9,
-    standard=False,
 )
 
 

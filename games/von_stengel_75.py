@@ -29,7 +29,6 @@ SPEC = GameSpec(
     solver_params={"gradient": {"lr": 1e-7}},
     steps=1000,
     tol=1e-6,
-    standard=False,
     residual="exploitability",
 )
 

@@ -15,6 +15,7 @@ from .analysis.metrics import (distance_to_equilibrium, duality_gap, exploitabil
 from .analysis.samples import (energy_distance, frechet_distance, mmd, mode_coverage, precision_recall,
                                sliced_wasserstein)
 from .analysis.trajectory import Trajectory
+from .comparison import compare
 from .callbacks import CSVLogger, SaveCheckpoints, SaveSamples, StepSizeSchedule, TensorBoardLogger
 from .core import Evaluation, Game, GeneralSumGame, ZeroSumGame
 from .data import GaussianMixture, grid_of_gaussians, ring_of_gaussians
@@ -49,7 +50,7 @@ __all__ = [
     # data
     "GaussianMixture", "ring_of_gaussians", "grid_of_gaussians",
     # solving
-    "solve", "Result", "SolveState", "Solver", "SolverWrapper", "IterativeSolver", "OneShotSolver", "Solution",
+    "solve", "compare", "Result", "SolveState", "Solver", "SolverWrapper", "IterativeSolver", "OneShotSolver", "Solution",
     "make_solver", "register_solver", "GradientSolver", "solver_names", "get_solver_spec",
     "GDA", "OGDA", "Extragradient", "ConsensusOptimization", "SGA", "CGD", "Lookahead", "NuPI", "PI",
     "exact_equilibrium", "certify", "Equilibrium", "FictitiousPlay", "RegretMatching", "Hedge", "Replicator",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -40,7 +41,9 @@ class GameSpec:
     for the default comparison, keyed by solver family (``"gradient"``,
     ``"finite"``, ...) or by solver name (which wins); ``steps`` and ``tol``
     are the comparison's budget; ``standard`` games are part of
-    ``gamesolve compare``'s default grid. ``residual`` names a metric of
+    ``gamesolve compare``'s default grid (a game says so: the default is
+    ``False``, so that installing a package of games leaves everyone's
+    default comparison as it was). ``residual`` names a metric of
     :data:`~gamesolve.analysis.metrics.METRICS` that the comparison records
     for every solver and shows as the residual (e.g. ``"exploitability"`` for
     finite games); by default each solver's own residual is shown.
@@ -54,7 +57,7 @@ class GameSpec:
     solver_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     steps: int = 1000
     tol: float = 1e-8
-    standard: bool = True
+    standard: bool = False
     residual: str | None = None
 
     def params_for(self, solver: str, family: str) -> dict[str, Any]:
@@ -84,9 +87,31 @@ def game_spec(name: str) -> GameSpec:
     return _load(name).SPEC
 
 
+def _check_kinds(name: str, params: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    """Refuse, in one line and before torch sees it, a value of the wrong kind for its
+    default in the ``SPEC``: text or a number for a flag, text or a flag for a number, a
+    fraction for an integer. Other values (``None``, sequences, tensors, ...) pass: a
+    game may take a list where its default is one number (one per layer, say)."""
+    for key, value in params.items():
+        default = defaults.get(key)
+        if isinstance(default, bool):
+            wrong, kind = isinstance(value, (str, numbers.Number)) and not isinstance(value, bool), "True or False"
+        elif isinstance(default, numbers.Integral):
+            wrong = isinstance(value, (str, bool)) or (isinstance(value, numbers.Real)
+                                                       and not isinstance(value, numbers.Integral))
+            kind = "an integer"
+        elif isinstance(default, numbers.Real):
+            wrong, kind = isinstance(value, (str, bool)), "a number"
+        else:
+            continue
+        if wrong:
+            raise InvalidParameterError(f"game {name!r}: {key} must be {kind}, like its default {default!r}; "
+                                        f"got {value!r}")
+
+
 def make_game(name: str, **params: Any) -> Any:
-    """Build the zoo game ``name``; unknown parameters raise
-    :class:`InvalidParameterError` naming the ones it takes."""
+    """Build the zoo game ``name``; unknown parameters, and values of another kind than
+    the ``SPEC``'s defaults, raise :class:`InvalidParameterError` naming them."""
     module = _load(name)
     accepted = inspect.signature(module.make).parameters
     unknown = [k for k in params if k not in accepted]
@@ -94,6 +119,7 @@ def make_game(name: str, **params: Any) -> Any:
         raise InvalidParameterError(
             f"game {name!r} has no parameter {', '.join(map(repr, unknown))}; it takes "
             f"{', '.join(accepted) or 'no parameters'}")
+    _check_kinds(name, params, module.SPEC.params)
     if params.get("device") is not None:   # before the game puts data there
         _available_device(params["device"], f"game {name!r}")
     # torch says RuntimeError to e.g. a negative size

@@ -10,7 +10,7 @@ import torch
 
 import gamesolve as gs
 from gamesolve.analysis.trajectory import linear_rate
-from gamesolve.compare import compare
+from gamesolve.comparison import compare
 from gamesolve.solvers import registry
 from gamesolve_zoo import quadratic
 from tests._markdown import python_blocks

@@ -1,8 +1,9 @@
 """The ``gamesolve`` command.
 
     gamesolve compare                     every solver on every standard zoo game
+                                          (--game module:make_game adds yours)
     gamesolve games                       the zoo
-    gamesolve solvers                     the registered solvers
+    gamesolve solvers                     the registered solvers and their parameters
     gamesolve solve GAME --solver NAME    one run, e.g. --param dim=4 --solver-param lr=0.05
     gamesolve nash FILE.nfg [--solver NAME]   equilibria of a Gambit strategic-form game
     gamesolve analyze GAME [--at equilibrium|final] [--plot] [--out DIR]
@@ -21,7 +22,7 @@ from rich.console import Console
 
 from ..errors import GameError
 from . import analyze, nash, runs
-from .common import EXIT_USAGE, CommandError
+from .common import EXIT_USAGE, CommandError, make_console
 
 __all__ = ["main", "build_parser"]
 
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console = make_console()
     try:
         args = build_parser().parse_args(argv)
         if getattr(args, "checkpoint_every", None) and not args.out:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import GameError
-from .common import CommandError, parse_params
+from .common import CommandError, add_progress_flags, parse_params, progress_flag
 
 __all__ = ["run_analyze", "add_parser", "DEFAULT_ANALYSIS_OUT"]
 
@@ -61,7 +61,7 @@ def run_analyze(args: argparse.Namespace, console: Console) -> int:
     else:
         params = {**spec.params_for(args.solver, get_solver_spec(args.solver).family), "lr": lr}
         result = solve(game, args.solver, steps=spec.steps if args.steps is None else args.steps, tol=spec.tol,
-                       seed=args.seed, progress=args.progress, on_nonfinite="report", **params)
+                       seed=args.seed, progress=progress_flag(args), on_nonfinite="report", **params)
         where = f"the final strategies of {args.solver} with lr={_lr_text(lr)} ({result.reason})"
     # each solver with a linearised update, with the game's parameters for it; one step from the point tells
     # whether the point is the solver's own fixed point (before the Jacobian: the step moves the strategies)
@@ -128,7 +128,7 @@ def _stability_table(console: Console, jac: Any, solvers: dict[str, dict[str, An
                      args: argparse.Namespace) -> None:
     """Each solver's spectral radius at the fixed point, what it predicts, and (small games) its stable step sizes."""
     from ..analysis import spectral as sp
-    from ..compare import format_value
+    from ..comparison import format_value
 
     n = jac.shape[0]
     ranges = n <= 200
@@ -241,4 +241,4 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--plot", action="store_true", help="write figures under --out")
     p.add_argument("--out", default=DEFAULT_ANALYSIS_OUT, help=f"figure folder (default: ./{DEFAULT_ANALYSIS_OUT})")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    add_progress_flags(p)
