@@ -8,8 +8,10 @@ and analyse saddle-point convergence numerically.
     result = gs.solve(game, gs.OGDA(game, lr=0.05), steps=2000, tol=1e-8)
 """
 
+import importlib
+from typing import Any
+
 from .addons.restarts import DualRestart
-from .analysis import spectral
 from .analysis.metrics import (distance_to_equilibrium, duality_gap, exploitability, gradient_norm, kkt_residuals,
                                nash_conv, natural_residual)
 from .analysis.samples import (energy_distance, frechet_distance, mmd, mode_coverage, precision_recall,
@@ -41,6 +43,23 @@ from .solvers import (CGD, GDA, OGDA, PI, SGA, BatchedFictitiousPlay, BatchedOpt
                       get_solver_spec, make_solver, register_solver, solver_names)
 
 __version__ = "0.1.0"
+
+# Imported on first use (``gs.spectral``): the Jacobian's linear operators need scipy.sparse.linalg, which
+# would add about a third of a second to every start-up.
+_LAZY_MODULES = {"spectral": ".analysis.spectral"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        module = importlib.import_module(_LAZY_MODULES[name], __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_MODULES))
+
 
 __all__ = [
     # games

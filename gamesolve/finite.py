@@ -29,7 +29,6 @@ from math import lcm
 from typing import Any, NamedTuple, Union
 
 import numpy as np
-import scipy.optimize
 import torch
 from torch import Tensor
 
@@ -412,6 +411,8 @@ def _dominated(M: np.ndarray, k: int, strict: bool, mixed: bool, tol: float) -> 
         return True
     if not mixed or others.shape[0] < 2:
         return False
+    import scipy.optimize   # imported where used: it costs start-up time
+
     r, n = others.shape
     if strict:   # max eps  s.t.  sigma^T others >= M[k] + eps,  sigma in the simplex
         c = np.r_[np.zeros(r), -1.0]

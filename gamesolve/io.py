@@ -1,4 +1,5 @@
-"""Reading and writing games: Gambit ``.nfg`` files and nashpy games.
+"""Reading and writing games: Gambit ``.nfg`` files and nashpy games (nashpy
+is optional: ``pip install "gamesolve[interop]"``).
 
 Gambit's strategic-form format (version 1) comes in two flavours, both read
 and written here (see Gambit's documentation, "Game representation formats"):
@@ -25,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import NfgParseError
+from .errors import MissingDependencyError, NfgParseError
 from .finite import MatrixGame
 
 __all__ = ["read_nfg", "parse_nfg", "write_nfg", "format_nfg", "from_nashpy", "to_nashpy"]
@@ -345,14 +346,26 @@ def write_nfg(game: MatrixGame, path: str | os.PathLike, format: str = "payoff")
     return p
 
 
+def _nashpy(what: str) -> Any:
+    """The ``nashpy`` module, or a :class:`MissingDependencyError` naming ``what`` needed it."""
+    try:
+        import nashpy
+    except ImportError as err:
+        raise MissingDependencyError(
+            f"{what} needs the 'nashpy' package, which is not installed ({err}); install it with "
+            "`pip install \"gamesolve[interop]\"` (or `pip install nashpy`)") from err
+    return nashpy
+
+
 def from_nashpy(game: Any, **kwargs: Any) -> MatrixGame:
-    """A :class:`MatrixGame` with the payoff matrices of a ``nashpy.Game``."""
+    """A :class:`MatrixGame` with the payoff matrices of a ``nashpy.Game``
+    (needs nashpy: ``pip install "gamesolve[interop]"``)."""
+    _nashpy("gs.from_nashpy")
     A, B = game.payoff_matrices
     return MatrixGame(A, B, **kwargs)
 
 
 def to_nashpy(game: MatrixGame) -> Any:
-    """A ``nashpy.Game`` with the payoff matrices of ``game``."""
-    import nashpy
-
-    return nashpy.Game(game.A.copy(), game.B.copy())
+    """A ``nashpy.Game`` with the payoff matrices of ``game``
+    (needs nashpy: ``pip install "gamesolve[interop]"``)."""
+    return _nashpy("gs.to_nashpy").Game(game.A.copy(), game.B.copy())

@@ -1,5 +1,6 @@
 """Gambit .nfg files (both formats) and nashpy interop."""
 
+import sys
 import time
 from fractions import Fraction
 
@@ -182,3 +183,11 @@ def test_nashpy_interop():
     back = gs.to_nashpy(game)
     assert np.array_equal(back.payoff_matrices[0], bos.payoff_matrices[0])
     assert gs.from_nashpy(nashpy.Game(np.array([[1, -1], [-1, 1]]))).zero_sum
+
+
+def test_nashpy_interop_without_nashpy_names_the_extra(monkeypatch):
+    bos = nashpy.Game(np.array([[3, 1], [0, 2]]), np.array([[2, 1], [0, 3]]))
+    monkeypatch.setitem(sys.modules, "nashpy", None)     # as if not installed: `import nashpy` raises ImportError
+    for convert, arg in ((gs.from_nashpy, bos), (gs.to_nashpy, gs.MatrixGame([[1, -1], [-1, 1]]))):
+        with pytest.raises(gs.MissingDependencyError, match=r'pip install "gamesolve\[interop\]"'):
+            convert(arg)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.optimize
 
 from ..errors import GameError, InvalidParameterError
 from ..exact import CERTIFY_LIMIT, Equilibrium, certify
@@ -86,6 +85,8 @@ class LinearProgram(OneShot):
         self.method = method
 
     def run(self) -> Solution:
+        import scipy.optimize   # imported where used: it costs start-up time
+
         A = self.game.A
         Ap = centred(A) + 1.5     # entries in [1, 2]
         m, n = A.shape

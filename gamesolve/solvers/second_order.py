@@ -29,19 +29,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse.linalg as spla
 import torch
 from torch import Tensor
 
 from ..core import Game
 from ..errors import InvalidParameterError
-from ..jacobian import GameJacobian
 from .gradient import GradientSolver, PerPlayer
 from .linear import LinearField, Linearisation, LinearRules, LinearState
 from .registry import register_solver
+
+if TYPE_CHECKING:
+    from ..jacobian import GameJacobian
 
 __all__ = ["ConsensusOptimization", "SGA", "CGD"]
 
@@ -50,6 +51,8 @@ class _JacobianSolver(GradientSolver):
     """A gradient solver whose direction needs products with ``H``."""
 
     def _jacobian(self) -> GameJacobian:
+        from ..jacobian import GameJacobian   # imported where used: scipy.sparse.linalg costs start-up time
+
         # a step consumes the game's random stream like any gradient step does
         return GameJacobian(self.game, tangent=False, restore_random_state=False)
 
@@ -239,6 +242,8 @@ class CGD(_JacobianSolver):
 def _krylov(system: Callable[[np.ndarray], np.ndarray], rhs: np.ndarray, method: str, rtol: float,
             maxiter: int | None, callback: Callable[[Any], None] | None = None) -> np.ndarray:
     """``system^-1 rhs`` for one vector, by conjugate gradients (``method="cg"``) or GMRES to ``rtol``."""
+    import scipy.sparse.linalg as spla   # imported where used, as in _jacobian
+
     n = rhs.shape[0]
     op = spla.LinearOperator((n, n), matvec=system, dtype=np.float64)
     if method == "cg":
