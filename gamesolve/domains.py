@@ -73,7 +73,7 @@ class NonNegative(Domain):
         return t.clamp_min(0)
 
     def project_(self, t: Tensor) -> None:
-        with torch.no_grad():
+        with torch.set_grad_enabled(False):
             t.clamp_(min=0)
 
     def __repr__(self) -> str:

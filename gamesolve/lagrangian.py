@@ -183,7 +183,8 @@ class LagrangianGame(Game):
         if not isinstance(objective, Tensor) or objective.numel() != 1:
             shape = tuple(objective.shape) if isinstance(objective, Tensor) else type(objective).__name__
             raise ShapeError(f"the objective must be a scalar tensor, got {shape}; reduce it (e.g. .mean())")
-        objective = objective.reshape(())
+        if objective.dim():
+            objective = objective.reshape(())
         observed = [self._normalise(c, raw) for c in self.constraints]
         if check and not all_finite([objective, *(o.violation for o in observed), *(o.primal for o in observed)]):
             self._raise_nonfinite(objective, observed)
@@ -275,32 +276,32 @@ class LagrangianGame(Game):
                 loss = loss + _inner(lam, p)
         return loss
 
-    def _dual_grads(self, observed: Sequence[_Observed], attached: bool) -> list[Tensor]:
-        grads = []
-        with torch.set_grad_enabled(attached):
-            for lam, o in zip(self.players[1].params, observed):
-                g = torch.neg(o.violation)
-                if g.dtype != lam.dtype:
-                    g = g.to(lam.dtype)
-                if o.indices is not None:
-                    g = torch.sparse_coo_tensor(o.indices.unsqueeze(0), g, lam.shape,
-                                                check_invariants=False).coalesce()
-                grads.append(g)
-        return grads
+    def _dual_errors(self, observed: Sequence[_Observed]) -> list[Tensor]:
+        """Minus the observed violations in the multipliers' dtype: the entries of the dual gradient."""
+        errors = []
+        for lam, o in zip(self.players[1].params, observed):
+            e = torch.neg(o.violation)
+            errors.append(e if e.dtype == lam.dtype else e.to(lam.dtype))
+        return errors
 
-    def _dual_loss(self, observed: Sequence[_Observed]) -> Tensor:
-        lambdas = self._multiplier_terms(observed, self.players[1].params)
+    def _dual_grads(self, observed: Sequence[_Observed], errors: Sequence[Tensor]) -> list[Tensor]:
+        """The dual gradient: the errors, sparse on the observed entries of indexed constraints."""
+        return [e if o.indices is None else
+                torch.sparse_coo_tensor(o.indices.unsqueeze(0), e, lam.shape, check_invariants=False).coalesce()
+                for lam, o, e in zip(self.players[1].params, observed, errors)]
+
+    def _dual_loss(self, observed: Sequence[_Observed], errors: Sequence[Tensor]) -> Tensor:
+        """``-<lambda, g(x)>`` as ``<lambda, errors>``."""
         total: Tensor | None = None
-        for lam, o in zip(lambdas, observed):
-            v = o.violation if o.violation.dtype == lam.dtype else o.violation.to(lam.dtype)
-            term = _inner(lam, v)
+        for lam, e in zip(self._multiplier_terms(observed, self.players[1].params), errors):
+            term = _inner(lam, e)
             total = term if total is None else total + term
-        return torch.neg(total)  # type: ignore[arg-type]
+        return total  # type: ignore[return-value]
 
     def losses(self) -> tuple[Tensor, Tensor]:
         """``(primal loss, -<lambda, g(x)>)`` at the current strategies (a fresh batch if stochastic)."""
         objective, observed = self._observe(self._draw())
-        return self._primal_loss(objective, observed), self._dual_loss(observed)
+        return self._primal_loss(objective, observed), self._dual_loss(observed, self._dual_errors(observed))
 
     def evaluate(self, players: Sequence[int] = (0, 1), create_graph: bool = False) -> Evaluation:
         """Losses and gradients; the dual gradient is minus the violation, computed
@@ -312,18 +313,19 @@ class LagrangianGame(Game):
         with torch.set_grad_enabled(primal or create_graph):
             objective, observed = self._observe(self._draw(), check=False)
             primal_loss = self._primal_loss(objective, observed, attached=create_graph)
-        with torch.no_grad():
-            dual_loss = self._dual_loss(observed)
+        with torch.set_grad_enabled(create_graph):    # the dual gradient keeps its graph only for second order
+            errors = self._dual_errors(observed)
+            gy = self._dual_grads(observed, errors) if 1 in players else None
+            dual_loss = self._dual_loss(observed, errors)
             # one scalar check: 0 * nan = nan, so the losses carry any non-finite value or proxy,
             # except a proxy hidden by the branch of the augmented term, added explicitly
             probe = primal_loss + dual_loss
             if self.formulation == "augmented":
                 probe = probe + sum(o.primal.sum() for o in observed)
-            if not math.isfinite(float(probe)):
+            if not math.isfinite(float(probe.detach())):
                 self._raise_nonfinite(objective, observed)
         gx = _grad(primal_loss, self.players[0].params, create_graph, create_graph) if primal else None
-        gy = self._dual_grads(observed, attached=create_graph) if 1 in players else None
-        return Evaluation((primal_loss.detach(), dual_loss.detach()), (gx, gy))
+        return Evaluation((primal_loss.detach(), dual_loss.detach() if create_graph else dual_loss), (gx, gy))
 
     def validate(self) -> None:
         """Evaluate once (without consuming the batch stream) and turn failures

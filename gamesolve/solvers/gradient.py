@@ -74,33 +74,39 @@ class GradientSolver(Solver):
         self.rules = make_rules(game, lr, optimizers, type(self).__name__)
         self.iteration = 0
         self._params = [p.params for p in game.players]
-        self._constrained = [p.constrained for p in game.players]
+        self._bound = [i for i, p in enumerate(game.players) if p.constrained]
+        self._by_domain = [i for i in (0, 1) if i not in self._bound] + self._bound   # unconstrained players first
+        self._free_tensors = sum(len(self._params[i]) for i in (0, 1) if i not in self._bound)
+        self._grad_tensors = len(self._params[0]) + len(self._params[1])
+        self._loss_keys = tuple(f"loss_{p.name}" for p in game.players)
         self.measuring = True
 
     # -- helpers ----------------------------------------------------------
     def _metrics(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> dict[str, float]:
-        """Gradient norm, residual and losses with one fused reduction and one host sync."""
+        """Gradient norm, residual and losses with one fused reduction: the norms of
+        every gradient tensor and of the constrained players' residual blocks
+        ``p - P(p - g)`` in one ``_foreach_norm``, combined on the host."""
         if not self.measuring:
             if not math.isfinite(float(losses[0]) + float(losses[1])):   # inf - inf is NaN: caught too
                 self._check_finite(losses, grads)
             return {}
-        blocks = [list(grads[0]), list(grads[1])]
-        for i, player in enumerate(self.game.players):
-            if self._constrained[i]:
-                with torch.no_grad():
-                    blocks.append([p - d.project(p - g) for p, d, g in zip(self._params[i], player.domains, grads[i])])
-        norms = torch._foreach_norm([stored_values(t) for block in blocks for t in block])
-        vals = torch.stack([*norms, losses[0], losses[1]]).tolist()
-        sq, k = [], 0
-        for block in blocks:
-            sq.append(sum(v * v for v in vals[k:k + len(block)]))
-            k += len(block)
-        residual_sq = sum(sq[2:]) + sum(sq[i] for i in (0, 1) if not self._constrained[i])
-        out = {"grad_norm": math.sqrt(sq[0] + sq[1]), "residual": math.sqrt(residual_sq),
-               f"loss_{self.game.players[0].name}": vals[-2], f"loss_{self.game.players[1].name}": vals[-1]}
-        if not all(math.isfinite(v) for v in out.values()):
-            self._check_finite(losses, grads)  # a real NaN/inf raises; a mere overflow of the norm does not
-        return out
+        tensors = [t for i in self._by_domain for t in grads[i]]
+        if self._bound:
+            with torch.set_grad_enabled(False):
+                tensors += [p - d.project(p - g) for i in self._bound
+                            for p, d, g in zip(self._params[i], self.game.players[i].domains, grads[i])]
+        if any(t.is_sparse for t in tensors):
+            tensors = [stored_values(t) for t in tensors]
+        norms = torch._foreach_norm(tensors)
+        if norms[0].device.type == "cpu":   # a scalar read per tensor costs less than stacking them
+            vals = [n.item() for n in norms] + [losses[0].item(), losses[1].item()]
+        else:                               # one host sync on an accelerator
+            vals = torch.stack([*norms, losses[0].to(norms[0].dtype), losses[1].to(norms[0].dtype)]).tolist()
+        if not math.isfinite(sum(vals)):
+            self._check_finite(losses, grads)  # a real NaN/inf raises; a mere overflow does not
+        f, n = self._free_tensors, self._grad_tensors     # [free grads | bound grads | bound residuals | losses]
+        return {"grad_norm": math.hypot(*vals[:n]), "residual": math.hypot(*vals[:f], *vals[n:-2]),
+                self._loss_keys[0]: vals[-2], self._loss_keys[1]: vals[-1]}
 
     def _check_finite(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> None:
         """Raise :class:`NonFiniteError` if a loss or gradient entry is NaN or infinite."""
@@ -126,7 +132,7 @@ class GradientSolver(Solver):
         params = self.game.parameters()
         if buffers is None:
             buffers = [torch.empty_like(p) for p in params]
-        with torch.no_grad():
+        with torch.set_grad_enabled(False):
             torch._foreach_copy_(buffers, [p.detach() for p in params])
         return buffers
 
