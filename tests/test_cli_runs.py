@@ -1,14 +1,18 @@
 """`gamesolve games`, `solvers` and `solve`: standard games marked, solver parameters listed, GAN runs judged by
-their samples, and every bad --param value in one line."""
+their samples, every bad --param value in one line, players by name; the README names only registered solvers."""
 
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 
 from gamesolve.cli import main
 from gamesolve.cli.runs import constructor_parameters
-from gamesolve.game_registry import available_games
+from gamesolve.game_registry import available_games, make_game
 from gamesolve.solvers.registry import get_solver_spec, solver_names
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _rows(out: str) -> dict[str, list[str]]:
@@ -65,3 +69,19 @@ def test_every_bad_param_value_is_one_line_with_status_2(capsys, game, param, ne
     assert main(["solve", game, "--param", param, "-q"]) == 2
     err = capsys.readouterr().err
     assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_solve_prints_the_players_by_their_names(capsys):
+    """The strategies are listed under the game's own player names, not "player 1/2"."""
+    assert main(["solve", "bilinear", "--solver", "gda", "--steps", "5", "-q"]) == 0
+    out = capsys.readouterr().out
+    names = [p.name for p in make_game("bilinear").players]
+    assert all(f"  {name}: [" in out for name in names) and "player 1" not in out.lower()
+
+
+def test_every_solver_name_the_readme_quotes_is_registered():
+    """Names in code spans in the README's solver column ("pnm", "double-oracle", ...) are registered solvers;
+    PSRO is a mode of double-oracle (meta_solver=...), not a name."""
+    rows = [line.split("|") for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| ")]
+    quoted = {name for row in rows[1:] if len(row) > 3 for name in re.findall(r"`([a-z][a-z0-9-]*)`", row[3])}
+    assert quoted and quoted <= set(solver_names())
