@@ -37,6 +37,11 @@ class Domain:
         with torch.no_grad():
             t.copy_(self.project(t))
 
+    def residual(self, t: Tensor, g: Tensor) -> Tensor:
+        """The natural residual ``t - P(t - g)`` of a point ``t`` with gradient ``g``:
+        zero exactly where ``t`` is stationary on the domain (``g`` itself on ``Reals``)."""
+        return t - self.project(t - g)
+
     def contains(self, t: Tensor, atol: float = 1e-9) -> bool:
         """Whether ``t`` lies in the domain up to ``atol`` (max-norm)."""
         t = t.detach()
@@ -75,6 +80,10 @@ class NonNegative(Domain):
     def project_(self, t: Tensor) -> None:
         with torch.set_grad_enabled(False):
             t.clamp_(min=0)
+
+    def residual(self, t: Tensor, g: Tensor) -> Tensor:
+        """``t - max(t - g, 0) = min(t, g)`` entrywise, in one kernel."""
+        return super().residual(t, g) if g.is_sparse else torch.minimum(t, g)
 
     def __repr__(self) -> str:
         return "NonNegative()"

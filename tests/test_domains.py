@@ -93,3 +93,18 @@ def test_bad_domains():
         gs.Player("y", [0.7, 0.7], domain=gs.Simplex())
     with pytest.raises(gs.DomainError, match="one Domain per"):
         gs.Player("y", [torch.zeros(2), torch.zeros(2)], domain=[gs.NonNegative()])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(arrays(np.float64, n, elements=finite),
+                                                      arrays(np.float64, n, elements=finite))))
+def test_residual_is_t_minus_the_projection_of_the_gradient_step(pair):
+    """``Domain.residual(t, g) = t - P(t - g)`` for every domain, whatever shortcut it takes
+    (the orthant's is ``min(t, g)``, exact where the formula rounds ``t - (t - g)``), sparse
+    gradients included."""
+    t, g = (torch.as_tensor(a) for a in pair)
+    rounding = 4 * torch.finfo(t.dtype).eps * float(torch.maximum(t.abs(), g.abs()).max())
+    for dom in (gs.Reals(), gs.NonNegative(), gs.Box(-1.0, 2.0), gs.Simplex(1.0)):
+        expected = t - dom.project(t - g)
+        for grad in (g, g.to_sparse()):
+            assert float((dom.residual(t, grad) - expected).abs().max()) <= rounding, dom

@@ -44,7 +44,7 @@ def natural_residual(game: Game) -> float:
     :func:`gradient_norm` on unconstrained domains."""
     grads = game.simultaneous_gradient()
     with torch.no_grad():
-        return _norm([p - d.project(p - gi) for player, g in zip(game.players, grads)
+        return _norm([d.residual(p, gi) for player, g in zip(game.players, grads)
                       for p, d, gi in zip(player.params, player.domains, g)])
 
 
@@ -190,7 +190,7 @@ def kkt_residuals(game: Any, batch: Any = None) -> dict[str, float]:
         raise IncompatibleSolverError(f"kkt_residuals needs a LagrangianGame, got {type(game).__name__}")
     t = game.kkt_terms(batch)
     with torch.no_grad():
-        stationarity = [p.detach() - d.project(p.detach() - g) for p, d, g in
+        stationarity = [d.residual(p.detach(), g) for p, d, g in
                         zip(t.primal.params, t.primal.domains, t.gradient)]
         feasibility = [v.clamp_min(0) if kind == "<=" else v for kind, v in zip(t.kinds, t.violations)]
         slackness = [lam * v for kind, lam, v in zip(t.kinds, t.multipliers, t.violations) if kind == "<="]

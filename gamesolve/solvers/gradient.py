@@ -93,7 +93,7 @@ class GradientSolver(Solver):
         tensors = [t for i in self._by_domain for t in grads[i]]
         if self._bound:
             with torch.set_grad_enabled(False):
-                tensors += [p - d.project(p - g) for i in self._bound
+                tensors += [d.residual(p, g) for i in self._bound
                             for p, d, g in zip(self._params[i], self.game.players[i].domains, grads[i])]
         if any(t.is_sparse for t in tensors):
             tensors = [stored_values(t) for t in tensors]
