@@ -148,8 +148,10 @@ class Game:
     def evaluate(self, players: Sequence[int] = (0, 1), create_graph: bool = False) -> Evaluation:
         """Losses and, for each player index in ``players``, the gradient of its
         own loss w.r.t. its own strategy (one block of the simultaneous gradient)."""
-        raw = self.losses()
-        losses = (_scalar(raw[0], repr(self.players[0].name)), _scalar(raw[1], repr(self.players[1].name)))
+        l0, l1 = self.losses()
+        if not (isinstance(l0, Tensor) and l0.dim() == 0 and isinstance(l1, Tensor) and l1.dim() == 0):
+            l0, l1 = _scalar(l0, repr(self.players[0].name)), _scalar(l1, repr(self.players[1].name))
+        losses = (l0, l1)
         grads: list[list[Tensor] | None] = [None, None]
         for k, i in enumerate(players):
             last = k == len(players) - 1
@@ -271,7 +273,9 @@ class ZeroSumGame(Game):
         return f, -f
 
     def evaluate(self, players: Sequence[int] = (0, 1), create_graph: bool = False) -> Evaluation:
-        f = _scalar(self.value(), f"{self.players[0].name!r} (the value f)")
+        f = self.value()
+        if not (isinstance(f, Tensor) and f.dim() == 0):   # checked only when it is not a scalar already
+            f = _scalar(f, f"{self.players[0].name!r} (the value f)")
         params = [p for i in players for p in self.players[i].params]
         flat = _grad(f, params, create_graph, create_graph)
         grads: list[list[Tensor] | None] = [None, None]

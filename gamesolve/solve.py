@@ -266,8 +266,8 @@ class _Loop:
                                                             Mapping[str, float]]:
         """One step; returns ``(converged, reason, error)`` if the run ends here, and the step's row."""
         recorded = self.step % self.log_every == 0
-        row = self.measure() if recorded else {}
-        here = self.point() if recorded else None
+        row = self.measure() if recorded and self.metrics else {}
+        here = self.point() if recorded and self.record_strategies else None
         if self.params:
             with torch.set_grad_enabled(False):   # torch.no_grad() costs four times as much per step
                 torch._foreach_copy_(self.buffers[self.step % 2], self.params)
@@ -279,7 +279,7 @@ class _Loop:
             error = NonFiniteError(f"{err}; the run so far ({self.step} steps, strategies of step {self.step}) is in "
                                    "err.result", step=self.step)
             return (False, "non-finite values", error), {}
-        last = {**info, **row}
+        last = {**info, **row} if row else info
         if recorded:
             self.trajectory.append(self.step, last, here)
         self.step += 1

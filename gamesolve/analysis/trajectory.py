@@ -37,14 +37,17 @@ class Trajectory:
     def append(self, step: int, metrics: Mapping[str, float], point: np.ndarray | None = None) -> None:
         """Record the metrics (and optionally the flattened strategies) of one step."""
         n = len(self._steps)
+        data = self._data
         for key, value in metrics.items():
-            if key not in self._data:
-                self._data[key] = [math.nan] * n
-            self._data[key].append(float(value))
+            column = data.get(key)
+            if column is None:
+                column = data[key] = [math.nan] * n
+            column.append(float(value))
         self._steps.append(int(step))
-        for key, column in self._data.items():
-            if len(column) == n:
-                column.append(math.nan)
+        if len(metrics) < len(data):     # the columns this step did not measure
+            for column in data.values():
+                if len(column) == n:
+                    column.append(math.nan)
         if point is not None:
             self._points.append(np.asarray(point, dtype=float))
 

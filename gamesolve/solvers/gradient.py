@@ -47,6 +47,8 @@ from .rules import PerPlayer, make_rules, per_player
 
 __all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver"]
 
+FLAT_LIMIT = 1 << 14   # entries of the unconstrained players' gradients up to which their norm is one vector's
+
 # --------------------------------------------------------------------------
 # solvers
 # --------------------------------------------------------------------------
@@ -75,38 +77,53 @@ class GradientSolver(Solver):
         self.iteration = 0
         self._params = [p.params for p in game.players]
         self._bound = [i for i, p in enumerate(game.players) if p.constrained]
-        self._by_domain = [i for i in (0, 1) if i not in self._bound] + self._bound   # unconstrained players first
-        self._free_tensors = sum(len(self._params[i]) for i in (0, 1) if i not in self._bound)
-        self._grad_tensors = len(self._params[0]) + len(self._params[1])
+        self._free = [i for i in (0, 1) if i not in self._bound]
+        free = [p for i in self._free for p in self._params[i]]
+        # many small unconstrained tensors: one copy into a vector and one norm cost less than a norm each
+        self._flatten_free = len(free) > 1 and sum(p.numel() for p in free) <= FLAT_LIMIT
         self._loss_keys = tuple(f"loss_{p.name}" for p in game.players)
         self.measuring = True
 
     # -- helpers ----------------------------------------------------------
     def _metrics(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> dict[str, float]:
         """Gradient norm, residual and losses with one fused reduction: the norms of
-        every gradient tensor and of the constrained players' residual blocks
-        ``p - P(p - g)`` in one ``_foreach_norm``, combined on the host."""
+        every gradient tensor (the unconstrained players' as one vector when they
+        are small, see :data:`FLAT_LIMIT`) and of the constrained players' residual
+        blocks ``p - P(p - g)`` (``Domain.residual``) in one ``_foreach_norm``,
+        combined on the host."""
         if not self.measuring:
             if not math.isfinite(float(losses[0]) + float(losses[1])):   # inf - inf is NaN: caught too
                 self._check_finite(losses, grads)
             return {}
-        tensors = [t for i in self._by_domain for t in grads[i]]
+        tensors = [t for i in self._free for t in grads[i]]
+        if self._flatten_free:
+            try:
+                tensors = [torch._C._nn.flatten_dense_tensors(tensors)]
+            except RuntimeError:            # sparse gradients: a norm each
+                pass
+        f = len(tensors)
+        tensors += [t for i in self._bound for t in grads[i]]
+        n = len(tensors)
         if self._bound:
             with torch.set_grad_enabled(False):
                 tensors += [d.residual(p, g) for i in self._bound
                             for p, d, g in zip(self._params[i], self.game.players[i].domains, grads[i])]
-        if any(t.is_sparse for t in tensors):
-            tensors = [stored_values(t) for t in tensors]
-        norms = torch._foreach_norm(tensors)
-        if norms[0].device.type == "cpu":   # a scalar read per tensor costs less than stacking them
-            vals = [n.item() for n in norms] + [losses[0].item(), losses[1].item()]
-        else:                               # one host sync on an accelerator
-            vals = torch.stack([*norms, losses[0].to(norms[0].dtype), losses[1].to(norms[0].dtype)]).tolist()
-        if not math.isfinite(sum(vals)):
+        try:
+            norms = torch._foreach_norm(tensors)
+        except NotImplementedError:         # sparse gradients (indexed constraints' multipliers)
+            norms = torch._foreach_norm([stored_values(t) for t in tensors])
+        if losses[0].device.type == "cpu":   # a scalar read per tensor costs less than stacking them
+            vals = [norm.item() for norm in norms]
+            l0, l1 = losses[0].item(), losses[1].item()
+        else:                                # one host sync on an accelerator
+            dtype = norms[0].dtype if norms else losses[0].dtype
+            *vals, l0, l1 = torch.stack([*norms, losses[0].to(dtype), losses[1].to(dtype)]).tolist()
+        # vals: [unconstrained players' gradients | constrained players' gradients | their residual blocks]
+        grad_norm = math.hypot(*vals) if n == len(vals) else math.hypot(*vals[:n])
+        residual = grad_norm if f == n else math.hypot(*vals[:f], *vals[n:])
+        if not math.isfinite(grad_norm + residual + l0 + l1):
             self._check_finite(losses, grads)  # a real NaN/inf raises; a mere overflow does not
-        f, n = self._free_tensors, self._grad_tensors     # [free grads | bound grads | bound residuals | losses]
-        return {"grad_norm": math.hypot(*vals[:n]), "residual": math.hypot(*vals[:f], *vals[n:-2]),
-                self._loss_keys[0]: vals[-2], self._loss_keys[1]: vals[-1]}
+        return {"grad_norm": grad_norm, "residual": residual, self._loss_keys[0]: l0, self._loss_keys[1]: l1}
 
     def _check_finite(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> None:
         """Raise :class:`NonFiniteError` if a loss or gradient entry is NaN or infinite."""
