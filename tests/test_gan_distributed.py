@@ -46,8 +46,15 @@ def worker(rank: int, world: int, port: int, out: str) -> None:
         torch.save({"params": [p.detach() for p in game.parameters()],
                     "loss_generator": result.trajectory["loss_generator"],
                     "grad_norm": result.trajectory["grad_norm"]}, os.path.join(out, f"rank{rank}.pt"))
+        dist.barrier()                       # neither rank tears the group down while the other still uses it
+        del game, result, G, D               # the DDP wrappers' gloo work goes before the group does
     finally:
         dist.destroy_process_group()
+    # Leave without interpreter finalisation: gloo's worker threads may still be joinable then, and
+    # std::terminate aborts the process ("terminate called without an active exception") after the work is done.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def free_port() -> int:
