@@ -119,7 +119,7 @@ class GradientSolver(Solver):
             dtype = norms[0].dtype if norms else losses[0].dtype
             *vals, l0, l1 = torch.stack([*norms, losses[0].to(dtype), losses[1].to(dtype)]).tolist()
         # vals: [unconstrained players' gradients | constrained players' gradients | their residual blocks]
-        grad_norm = math.hypot(*vals) if n == len(vals) else math.hypot(*vals[:n])
+        grad_norm = math.hypot(*vals[:n])
         residual = grad_norm if f == n else math.hypot(*vals[:f], *vals[n:])
         if not math.isfinite(grad_norm + residual + l0 + l1):
             self._check_finite(losses, grads)  # a real NaN/inf raises; a mere overflow does not
