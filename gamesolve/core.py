@@ -17,8 +17,8 @@ so that simultaneous gradient descent-ascent is ``theta <- theta - eta F``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -38,12 +38,39 @@ __all__ = [
 ]
 
 
-class Evaluation(NamedTuple):
+class Evaluation:
     """Losses (detached scalars) and, for the requested players, the gradient
-    of each player's loss with respect to its own strategy tensors."""
+    of each player's loss with respect to its own strategy tensors.
 
-    losses: tuple[Tensor, Tensor]
-    grads: tuple[list[Tensor] | None, list[Tensor] | None]
+    The gradients are held as ``grads[i] = signs[i] * raw[i]``: a zero-sum game
+    gives ``raw = (grad_x f, grad_y f)`` and ``signs = (1, -1)``, so that the
+    max player's ``-grad_y f`` costs a kernel only when ``grads`` is read; the
+    gradient solvers fold the sign into their step instead. A game that builds
+    ``Evaluation(losses, grads)`` has ``raw = grads`` and ``signs = (1, 1)``.
+    Unpacks as ``losses, grads = evaluation``.
+    """
+
+    __slots__ = ("losses", "raw", "signs", "_grads")
+
+    def __init__(self, losses: tuple[Tensor, Tensor], grads: tuple[list[Tensor] | None, list[Tensor] | None],
+                 signs: tuple[int, int] = (1, 1)):
+        self.losses, self.raw, self.signs = losses, grads, signs
+        self._grads = grads if signs == (1, 1) else None
+
+    @property
+    def grads(self) -> tuple[list[Tensor] | None, list[Tensor] | None]:
+        """Each player's gradient of its own loss (computed from ``raw`` on first read)."""
+        if self._grads is None:
+            g = [block if block is None or s == 1 else list(torch._foreach_neg(block))
+                 for block, s in zip(self.raw, self.signs)]
+            self._grads = (g[0], g[1])
+        return self._grads
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.losses, self.grads))
+
+    def __repr__(self) -> str:
+        return f"Evaluation(losses={self.losses}, signs={self.signs})"
 
 
 def flatten(tensors: Iterable[Tensor]) -> Tensor:
@@ -282,11 +309,10 @@ class ZeroSumGame(Game):
         k = 0
         for i in players:
             n = len(self.players[i].params)
-            block = flat[k:k + n]
-            grads[i] = block if i == 0 else list(torch._foreach_neg(block))
+            grads[i] = flat[k:k + n]
             k += n
         f = f.detach()
-        return Evaluation((f, -f), (grads[0], grads[1]))
+        return Evaluation((f, -f), (grads[0], grads[1]), signs=(1, -1))   # player 2's gradient is -grad_y f
 
 
 class GeneralSumGame(Game):

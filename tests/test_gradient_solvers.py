@@ -137,6 +137,51 @@ def test_a_quiet_step_still_refuses_a_nan_loss_and_stays_where_it_started():
     assert solver.iteration == 1
 
 
+def _mlp_game(zero_sum: bool) -> gs.Game:
+    """A small nonlinear game, as a zero-sum game or as the general-sum game with losses ``(f, -f)``."""
+    torch.manual_seed(3)
+    G, D = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)), torch.nn.Linear(2, 1)
+    z, data = torch.randn(16, 3), torch.randn(16, 2)
+
+    def f(g, d):
+        return d(data).mean() - d(g(z)).mean() + 0.1 * (g(z) ** 2).mean()
+
+    x, y = gs.Player("G", G), gs.Player("D", D)
+    return gs.ZeroSumGame(f, x, y) if zero_sum else gs.GeneralSumGame(f, lambda g, d: -f(g, d), x, y)
+
+
+@pytest.mark.parametrize("name, params", [
+    ("gda", {"lr": 0.05}), ("alternating-gda", {"lr": 0.05}), ("ogda", {"lr": 0.05}),
+    ("extragradient", {"lr": 0.05}), ("past-extragradient", {"lr": 0.05}),
+    ("ogda", {"optimizers": lambda p: torch.optim.Adam(p, lr=0.01)}),
+    ("extragradient", {"optimizers": lambda p: torch.optim.Adam(p, lr=0.01)}),
+])
+def test_a_zero_sum_games_max_player_moves_exactly_as_with_its_negated_gradient(name, params):
+    """A zero-sum game hands the solver ``grad_y f`` with sign -1 (``Evaluation.signs``), folded into the
+    step; the iterates and metrics equal, bit for bit, those of the general-sum game whose second loss is
+    ``-f`` (autograd's ``-grad_y f``), for step sizes and for torch optimizers."""
+    games = _mlp_game(True), _mlp_game(False)
+    solvers = [gs.make_solver(name, g, **params) for g in games]
+    for _ in range(15):
+        assert solvers[0].step() == solvers[1].step()
+    for a, b in zip(*(g.parameters() for g in games)):
+        assert torch.equal(a, b)
+    if name == "ogda":     # the memory reads as F(theta_{t-1}) (u_{t-1} with optimizers) whatever its storage
+        for a, b in zip(*(s.memory for s in solvers)):
+            assert all(torch.equal(s, t) for s, t in zip(a, b))
+
+
+def test_a_zero_sum_evaluation_holds_grad_f_with_signs_and_reads_as_each_players_gradient():
+    game, general = _mlp_game(True), _mlp_game(False)
+    ev, ref = game.evaluate(), general.evaluate()
+    assert ev.signs == (1, -1) and ref.signs == (1, 1) and ref.raw is ref.grads
+    losses, grads = ev                                   # unpacks as (losses, grads)
+    for i in (0, 1):
+        assert all(torch.equal(a, b) for a, b in zip(grads[i], ref.grads[i]))
+        assert all(torch.equal(ev.signs[i] * a, b) for a, b in zip(ev.raw[i], ref.grads[i]))
+    assert torch.equal(losses[1], ref.losses[1])
+
+
 @pytest.mark.parametrize("solver", [gs.OGDA, gs.Extragradient, gs.GDA])
 def test_sgd_optimizer_factory_reproduces_the_step_size_rule(solver):
     """Update-level optimism / extra-steps through a torch optimizer reduce to the lr rule for SGD."""

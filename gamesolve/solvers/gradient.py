@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..core import Game, all_finite, stored_values
+from ..core import Game, all_finite
 from ..errors import InvalidParameterError, NonFiniteError
 from ..protocol import Solver
 from .linear import (
@@ -42,12 +42,11 @@ from .linear import (
     LinearState,
     Update,
 )
+from .measurement import Measurement
 from .registry import register_solver
-from .rules import PerPlayer, make_rules, per_player
+from .rules import PerPlayer, Signed, make_rules, per_player
 
 __all__ = ["GDA", "OGDA", "Extragradient", "GradientSolver"]
-
-FLAT_LIMIT = 1 << 14   # entries of the unconstrained players' gradients up to which their norm is one vector's
 
 # --------------------------------------------------------------------------
 # solvers
@@ -76,54 +75,22 @@ class GradientSolver(Solver):
         self.rules = make_rules(game, lr, optimizers, type(self).__name__)
         self.iteration = 0
         self._params = [p.params for p in game.players]
-        self._bound = [i for i, p in enumerate(game.players) if p.constrained]
-        self._free = [i for i in (0, 1) if i not in self._bound]
-        free = [p for i in self._free for p in self._params[i]]
-        # many small unconstrained tensors: one copy into a vector and one norm cost less than a norm each
-        self._flatten_free = len(free) > 1 and sum(p.numel() for p in free) <= FLAT_LIMIT
-        self._loss_keys = tuple(f"loss_{p.name}" for p in game.players)
+        self._measure = Measurement(game)
         self.measuring = True
 
     # -- helpers ----------------------------------------------------------
-    def _metrics(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> dict[str, float]:
-        """Gradient norm, residual and losses with one fused reduction: the norms of
-        every gradient tensor (the unconstrained players' as one vector when they
-        are small, see :data:`FLAT_LIMIT`) and of the constrained players' residual
-        blocks ``p - P(p - g)`` (``Domain.residual``) in one ``_foreach_norm``,
-        combined on the host."""
-        if not self.measuring:
-            if not math.isfinite(float(losses[0]) + float(losses[1])):   # inf - inf is NaN: caught too
-                self._check_finite(losses, grads)
-            return {}
-        tensors = [t for i in self._free for t in grads[i]]
-        if self._flatten_free:
-            try:
-                tensors = [torch._C._nn.flatten_dense_tensors(tensors)]
-            except RuntimeError:            # sparse gradients: a norm each
-                pass
-        f = len(tensors)
-        tensors += [t for i in self._bound for t in grads[i]]
-        n = len(tensors)
-        if self._bound:
-            with torch.set_grad_enabled(False):
-                tensors += [d.residual(p, g) for i in self._bound
-                            for p, d, g in zip(self._params[i], self.game.players[i].domains, grads[i])]
-        try:
-            norms = torch._foreach_norm(tensors)
-        except NotImplementedError:         # sparse gradients (indexed constraints' multipliers)
-            norms = torch._foreach_norm([stored_values(t) for t in tensors])
-        if losses[0].device.type == "cpu":   # a scalar read per tensor costs less than stacking them
-            vals = [norm.item() for norm in norms]
-            l0, l1 = losses[0].item(), losses[1].item()
-        else:                                # one host sync on an accelerator
-            dtype = norms[0].dtype if norms else losses[0].dtype
-            *vals, l0, l1 = torch.stack([*norms, losses[0].to(dtype), losses[1].to(dtype)]).tolist()
-        # vals: [unconstrained players' gradients | constrained players' gradients | their residual blocks]
-        grad_norm = math.hypot(*vals[:n])
-        residual = grad_norm if f == n else math.hypot(*vals[:f], *vals[n:])
-        if not math.isfinite(grad_norm + residual + l0 + l1):
-            self._check_finite(losses, grads)  # a real NaN/inf raises; a mere overflow does not
-        return {"grad_norm": grad_norm, "residual": residual, self._loss_keys[0]: l0, self._loss_keys[1]: l1}
+    def _metrics(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]],
+                 signs: Sequence[int] = (1, 1)) -> dict[str, float]:
+        """The step's metrics (:class:`~gamesolve.solvers.measurement.Measurement`), or none
+        when not ``measuring``; raises :class:`NonFiniteError` on a NaN/inf loss or gradient."""
+        if self.measuring:
+            metrics = self._measure(losses, grads, signs)
+            total = sum(metrics.values())
+        else:
+            metrics, total = {}, float(losses[0]) + float(losses[1])   # inf - inf is NaN: caught too
+        if not math.isfinite(total):
+            self._check_finite(losses, grads)   # a real NaN/inf raises; a mere overflow does not
+        return metrics
 
     def _check_finite(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]]) -> None:
         """Raise :class:`NonFiniteError` if a loss or gradient entry is NaN or infinite."""
@@ -134,8 +101,8 @@ class GradientSolver(Solver):
             f"{type(self).__name__}: non-finite loss or gradient at iteration {self.iteration} ({named}); "
             "strategies left at the last finite iterate", step=self.iteration)
 
-    def _apply(self, i: int, direction: list[Tensor]) -> None:
-        self.rules[i].step(self._params[i], direction)
+    def _apply(self, i: int, direction: list[Tensor], sign: int = 1) -> None:
+        self.rules[i].step(self._params[i], direction, sign)
         self.game.players[i].project_()
 
     def _linearised(self, update: Update, *, memory: int = 0,
@@ -251,21 +218,19 @@ class GDA(GradientSolver):
 
     def step(self) -> dict[str, float]:
         ev = self.game.evaluate()
-        metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
+        metrics = self._metrics(ev.losses, ev.raw, ev.signs)  # type: ignore[arg-type]
         if not self.alternating:
             for i in (0, 1):
-                self._apply(i, ev.grads[i])  # type: ignore[arg-type]
+                self._apply(i, ev.raw[i], ev.signs[i])  # type: ignore[arg-type]
         else:
             first = True
             for i in self.order:
                 for _ in range(self.steps_per_player[i]):
-                    if first:
-                        grads, first = ev.grads[i], False
-                    else:
-                        inner = self.game.evaluate((i,))
-                        grads = inner.grads[i]
-                        self._check_finite(inner.losses, [grads])  # type: ignore[list-item]
-                    self._apply(i, grads)  # type: ignore[arg-type]
+                    if not first:
+                        ev = self.game.evaluate((i,))
+                        self._check_finite(ev.losses, [ev.raw[i]])  # type: ignore[list-item]
+                    first = False
+                    self._apply(i, ev.raw[i], ev.signs[i])  # type: ignore[arg-type]
         self.iteration += 1
         return metrics
 
@@ -278,11 +243,20 @@ class OGDA(GradientSolver):
     With optimizer factories the optimism acts on the optimizer's proposed
     update ``u_t``: ``theta_{t+1} = P(theta_t + 2 u_t - u_{t-1})`` (Optimistic
     Adam of Daskalakis et al. 2018), which is the rule above for plain SGD.
+    ``memory`` is each player's ``F(theta_{t-1})`` (its ``u_{t-1}`` with optimizers).
     """
 
     def __init__(self, game: Game, lr: PerPlayer | None = None, *, optimizers: PerPlayer | None = None):
         super().__init__(game, lr, optimizers=optimizers)
-        self.memory: list[list[Tensor] | None] = [None, None]
+        self._memory: list[Signed | None] = [None, None]   # kept with the sign of the evaluation (no negation)
+
+    @property
+    def memory(self) -> list[list[Tensor] | None]:
+        return [None if m is None else m[0] if m[1] == 1 else list(torch._foreach_neg(m[0])) for m in self._memory]
+
+    @memory.setter
+    def memory(self, memory: Sequence[list[Tensor] | None]) -> None:
+        self._memory = [None if m is None else (list(m), 1) for m in memory]
 
     @classmethod
     def linear_update(cls, field: LinearField, state: LinearState, rules: LinearRules) -> LinearState:
@@ -298,9 +272,10 @@ class OGDA(GradientSolver):
 
     def step(self) -> dict[str, float]:
         ev = self.game.evaluate()
-        metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
+        metrics = self._metrics(ev.losses, ev.raw, ev.signs)  # type: ignore[arg-type]
         for i in (0, 1):
-            self.memory[i] = self.rules[i].optimistic_step(self._params[i], ev.grads[i], self.memory[i])
+            self._memory[i] = self.rules[i].optimistic_step(self._params[i], ev.raw[i], self._memory[i],
+                                                            ev.signs[i])  # type: ignore[arg-type]
             self.game.players[i].project_()
         self.iteration += 1
         return metrics
@@ -358,7 +333,7 @@ class Extragradient(GradientSolver):
     def step(self) -> dict[str, float]:
         if self.past and self.memory[0] is None:
             ev0 = self.game.evaluate()
-            self._check_finite(ev0.losses, ev0.grads)  # type: ignore[arg-type]
+            self._check_finite(ev0.losses, ev0.raw)  # type: ignore[arg-type]
             self.memory = list(ev0.grads)
         self._start = self._snapshot_into(self._start)
         if self.past:
@@ -366,28 +341,28 @@ class Extragradient(GradientSolver):
                 self._apply(i, self.memory[i])  # type: ignore[arg-type]
             try:
                 ev = self.game.evaluate()
-                metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
+                metrics = self._metrics(ev.losses, ev.raw, ev.signs)  # type: ignore[arg-type]
             except BaseException:
                 self._restore_start()
                 raise
             self.memory = list(ev.grads)
             self._restore_start()
             for i in (0, 1):
-                self._apply(i, ev.grads[i])  # type: ignore[arg-type]
+                self._apply(i, ev.raw[i], ev.signs[i])  # type: ignore[arg-type]
         else:
             ev = self.game.evaluate()
-            metrics = self._metrics(ev.losses, ev.grads)  # type: ignore[arg-type]
+            metrics = self._metrics(ev.losses, ev.raw, ev.signs)  # type: ignore[arg-type]
             for i in (0, 1):
-                self._apply(i, ev.grads[i])  # type: ignore[arg-type]
+                self._apply(i, ev.raw[i], ev.signs[i])  # type: ignore[arg-type]
             try:
                 mid = self.game.evaluate()
-                self._check_finite(mid.losses, mid.grads)  # type: ignore[arg-type]
+                self._check_finite(mid.losses, mid.raw)  # type: ignore[arg-type]
             except BaseException:
                 self._restore_start()
                 raise
             self._restore_start()
             for i in (0, 1):
-                self._apply(i, mid.grads[i])  # type: ignore[arg-type]
+                self._apply(i, mid.raw[i], mid.signs[i])  # type: ignore[arg-type]
         self.iteration += 1
         return metrics
 

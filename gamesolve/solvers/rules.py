@@ -1,8 +1,10 @@
 """Per-player update rules of the gradient solvers: a plain step size, or any
 ``torch.optim.Optimizer`` fed with the solver's direction as ``.grad``.
 
-A rule moves one player along a direction ``d`` (``step``), or optimistically
-(``optimistic_step``), holds its step sizes in ``param_groups`` (live, as a
+A rule moves one player along a direction ``s * d`` (``step``; the sign ``s``
+is the one of :class:`~gamesolve.core.Evaluation`, folded into the step so
+that a zero-sum game's max player never negates its gradient), or
+optimistically (``optimistic_step``), holds its step sizes in ``param_groups`` (live, as a
 torch optimizer's) and states its linearisation (``linearised``, see
 :mod:`gamesolve.solvers.linear`) where it has one.
 """
@@ -25,11 +27,13 @@ __all__ = ["make_rules", "per_player", "PerPlayer", "OptimizerFactory"]
 
 OptimizerFactory = Callable[[list[Tensor]], torch.optim.Optimizer]
 PerPlayer = Union[Any, Sequence[Any]]
+Signed = tuple[list[Tensor], int]   # tensors and their sign: the vector is sign * tensors
 
 
 class _StepSize:
-    """``theta <- theta - lr * d`` for a direction ``d``; ``lr`` lives in the rule's one
-    parameter group, as a torch optimizer's does, so schedules change it the same way."""
+    """``theta <- theta - lr * s * d`` for a direction ``d`` of sign ``s`` (see
+    :class:`~gamesolve.core.Evaluation`); ``lr`` lives in the rule's one parameter
+    group, as a torch optimizer's does, so schedules change it the same way."""
 
     def __init__(self, lr: float, params: list[Tensor]):
         self.param_groups = [{"params": params, "lr": lr}]
@@ -45,18 +49,21 @@ class _StepSize:
     def linearised(self, player: str) -> LinearRule:
         return StepSize(self.lr)
 
-    def step(self, params: list[Tensor], direction: list[Tensor]) -> None:
+    def step(self, params: list[Tensor], direction: list[Tensor], sign: int = 1) -> None:
         # torch.set_grad_enabled(False) rather than torch.no_grad(): the same, at half the cost per step
         with torch.set_grad_enabled(False):
-            torch._foreach_add_(params, direction, alpha=-self.lr)
+            torch._foreach_add_(params, direction, alpha=-sign * self.lr)
 
-    def optimistic_step(self, params: list[Tensor], grads: list[Tensor], memory: list[Tensor] | None) -> list[Tensor]:
-        """``theta <- theta - lr (2 g_t - g_{t-1})``; returns ``g_t`` as the next memory."""
+    def optimistic_step(self, params: list[Tensor], grads: list[Tensor], memory: Signed | None,
+                        sign: int = 1) -> Signed:
+        """``theta <- theta - lr (2 g_t - g_{t-1})`` for ``g_t = sign * grads`` and ``memory =
+        (m, s)``, ``g_{t-1} = s * m``; returns ``(grads, sign)`` as the next memory."""
         lr = self.lr
+        m, s = (grads, sign) if memory is None else memory
         with torch.set_grad_enabled(False):
-            torch._foreach_add_(params, grads, alpha=-2 * lr)
-            torch._foreach_add_(params, grads if memory is None else memory, alpha=lr)
-        return grads
+            torch._foreach_add_(params, grads, alpha=-2 * sign * lr)
+            torch._foreach_add_(params, m, alpha=s * lr)
+        return grads, sign
 
     def state_dict(self) -> dict[str, Any]:
         return {}
@@ -93,25 +100,28 @@ class _OptimizerRule:
             "weight decay); the stability analysis linearises step sizes (lr=...), torch.optim.SGD without "
             "momentum or weight decay, and NuPI")
 
-    def step(self, params: list[Tensor], direction: list[Tensor]) -> None:
+    def step(self, params: list[Tensor], direction: list[Tensor], sign: int = 1) -> None:
+        if sign != 1:
+            direction = list(torch._foreach_neg(direction))
         for p, d in zip(params, direction):
             p.grad = d
         self.optimizer.step()
         for p in params:
             p.grad = None
 
-    def optimistic_step(self, params: list[Tensor], grads: list[Tensor], memory: list[Tensor] | None) -> list[Tensor]:
+    def optimistic_step(self, params: list[Tensor], grads: list[Tensor], memory: Signed | None,
+                        sign: int = 1) -> Signed:
         """Update-level optimism (Daskalakis et al. 2018, Optimistic Adam):
         ``theta_{t+1} = theta_t + 2 u_t - u_{t-1}`` where ``u_t`` is the step the
-        optimizer proposes from ``g_t``; returns ``u_t`` as the next memory."""
+        optimizer proposes from ``g_t = sign * grads``; returns ``(u_t, 1)`` as the next memory."""
         with torch.set_grad_enabled(False):
             start = [p.detach().clone() for p in params]
-            self.step(params, grads)
+            self.step(params, grads, sign)
             update = torch._foreach_sub(params, start)
             if memory is not None:
                 torch._foreach_add_(params, update)
-                torch._foreach_sub_(params, memory)
-        return update
+                torch._foreach_add_(params, memory[0], alpha=-memory[1])
+        return update, 1
 
     def state_dict(self) -> dict[str, Any]:
         # a snapshot: torch returns live references to the optimizer's buffers
