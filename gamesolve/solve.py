@@ -210,7 +210,10 @@ class _Loop:
         self.checkpoint_every, self.record_strategies = checkpoint_every, record_strategies
         self.trajectory, self.step, self.first = Trajectory(), 0, 0
         self.params = list(game.parameters()) if hasattr(game, "parameters") else []
-        # the iterates before the last two steps, so that a NaN/inf never costs the last finite state
+        # the iterates before the last two steps, so that a NaN/inf never costs the last finite state, copied
+        # from detached aliases of the strategy tensors (which every part of the library updates in place):
+        # no grad-mode switch per step
+        self.sources = [p.detach() for p in self.params]
         self.buffers = [[torch.empty_like(p) for p in self.params] for _ in range(2)]
 
     def resume(self, path: str | os.PathLike) -> None:
@@ -266,11 +269,9 @@ class _Loop:
                                                             Mapping[str, float]]:
         """One step; returns ``(converged, reason, error)`` if the run ends here, and the step's row."""
         recorded = self.step % self.log_every == 0
-        row = self.measure() if recorded else {}
-        here = self.point() if recorded else None
-        if self.params:
-            with torch.set_grad_enabled(False):   # torch.no_grad() costs twice as much per step
-                torch._foreach_copy_(self.buffers[self.step % 2], self.params)
+        row, here = (self.measure(), self.point()) if recorded else ({}, None)
+        if self.sources:
+            torch._foreach_copy_(self.buffers[self.step % 2], self.sources)
         self.solver.measuring = recorded     # per-step metrics only where they are recorded
         try:
             info = self.solver.step() or {}

@@ -47,6 +47,18 @@ class Measurement:
 
     def __call__(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]],
                  signs: Sequence[int] = (1, 1)) -> dict[str, float]:
+        if not self.bound and self.flatten_free and losses[0].is_cpu:
+            # small unconstrained players on the CPU, the common case: one dot product, three reads
+            square = self._flat_square([*grads[0], *grads[1]])
+            if square is not None:
+                norm = math.sqrt(square.item())
+                return {"grad_norm": norm, "residual": norm, self.loss_keys[0]: losses[0].item(),
+                        self.loss_keys[1]: losses[1].item()}
+        return self._blocks(losses, grads, signs)
+
+    def _blocks(self, losses: tuple[Tensor, Tensor], grads: Sequence[list[Tensor]],
+                signs: Sequence[int]) -> dict[str, float]:
+        """The general case: norms of blocks, read at once on an accelerator."""
         free = [t for i in self.free for t in grads[i]]
         square = self._flat_square(free) if self.flatten_free else None
         tensors = [] if square is not None else free
