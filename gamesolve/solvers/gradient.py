@@ -75,7 +75,7 @@ class GradientSolver(Solver):
         self.rules = make_rules(game, lr, optimizers, type(self).__name__)
         self.iteration = 0
         self._params = [p.params for p in game.players]
-        self._measure = Measurement(game)
+        self._measurement = Measurement(game)
         self.measuring = True
 
     # -- helpers ----------------------------------------------------------
@@ -84,7 +84,7 @@ class GradientSolver(Solver):
         """The step's metrics (:class:`~gamesolve.solvers.measurement.Measurement`), or none
         when not ``measuring``; raises :class:`NonFiniteError` on a NaN/inf loss or gradient."""
         if self.measuring:
-            metrics = self._measure(losses, grads, signs)
+            metrics = self._measurement.measure(losses, grads, signs)
             total = sum(metrics.values())
         else:
             metrics, total = {}, float(losses[0]) + float(losses[1])   # inf - inf is NaN: caught too
