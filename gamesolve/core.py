@@ -47,7 +47,7 @@ class Evaluation:
     max player's ``-grad_y f`` costs a kernel only when ``grads`` is read; the
     gradient solvers fold the sign into their step instead. A game that builds
     ``Evaluation(losses, grads)`` has ``raw = grads`` and ``signs = (1, 1)``.
-    Unpacks as ``losses, grads = evaluation``.
+    Unpacks and indexes as the pair ``(losses, grads)``.
     """
 
     __slots__ = ("losses", "raw", "signs", "_grads")
@@ -68,6 +68,9 @@ class Evaluation:
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.losses, self.grads))
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.losses, self.grads)[index]
 
     def __repr__(self) -> str:
         return f"Evaluation(losses={self.losses}, signs={self.signs})"

@@ -175,7 +175,8 @@ def test_a_zero_sum_evaluation_holds_grad_f_with_signs_and_reads_as_each_players
     game, general = _mlp_game(True), _mlp_game(False)
     ev, ref = game.evaluate(), general.evaluate()
     assert ev.signs == (1, -1) and ref.signs == (1, 1) and ref.raw is ref.grads
-    losses, grads = ev                                   # unpacks as (losses, grads)
+    losses, grads = ev                                   # unpacks and indexes as (losses, grads)
+    assert ev[0] is losses and ev[1] is grads
     for i in (0, 1):
         assert all(torch.equal(a, b) for a, b in zip(grads[i], ref.grads[i]))
         assert all(torch.equal(ev.signs[i] * a, b) for a, b in zip(ev.raw[i], ref.grads[i]))
