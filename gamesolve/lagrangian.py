@@ -317,12 +317,12 @@ class LagrangianGame(Game):
             errors = self._dual_errors(observed)
             gy = self._dual_grads(observed, errors) if 1 in players else None
             dual_loss = self._dual_loss(observed, errors)
-            # one scalar check: 0 * nan = nan, so the losses carry any non-finite value or proxy,
+            # one check of two reads: 0 * nan = nan, so the losses carry any non-finite value or proxy,
             # except a proxy hidden by the branch of the augmented term, added explicitly
-            probe = primal_loss + dual_loss
+            probe = primal_loss.detach().item() + dual_loss.detach().item()
             if self.formulation == "augmented":
-                probe = probe + sum(o.primal.sum() for o in observed)
-            if not math.isfinite(float(probe.detach())):
+                probe += sum(o.primal.detach().sum().item() for o in observed)
+            if not math.isfinite(probe):
                 self._raise_nonfinite(objective, observed)
         gx = _grad(primal_loss, self.players[0].params, create_graph, create_graph) if primal else None
         return Evaluation((primal_loss.detach(), dual_loss.detach() if create_graph else dual_loss), (gx, gy))

@@ -222,6 +222,16 @@ def test_nan_in_a_constraint_names_it_at_construction_and_during_a_run():
     assert all(bool(torch.isfinite(p).all()) for p in game.parameters())
 
 
+def test_a_nan_proxy_hidden_by_the_augmented_terms_branch_is_still_named():
+    """With lambda + rho g~ < 0 the augmented term takes its branch -lambda^2 / (2 rho), which a NaN proxy
+    does not reach; evaluate checks the proxies themselves."""
+    game = _game(gs.Constraint("c", lambda x: x[0], "<=", -1.0, proxy=lambda x: torch.log(x[0] + 0.5) * 0 + x[0]),
+                 formulation="augmented", penalty=1.0)
+    res = gs.solve(game, gs.GDA(game, lr=0.5), steps=200, on_nonfinite="report", progress=False)
+    assert res.error is not None and "constraint 'c': its proxy is not finite" in str(res.error)
+    assert all(bool(torch.isfinite(p).all()) for p in game.parameters())
+
+
 def test_unknown_kind_and_other_bad_constraints():
     with pytest.raises(gs.InvalidParameterError, match="constraint 'c': unknown kind '<'"):
         gs.Constraint("c", lambda x: x, "<")
