@@ -60,3 +60,24 @@ def test_a_lagrangian_steps_metrics_are_the_definitions():
         expected = (gs.gradient_norm(game), gs.natural_residual(game))
         metrics = solver.step()
         assert (metrics["grad_norm"], metrics["residual"]) == pytest.approx(expected, rel=1e-10)
+
+
+def test_half_precision_players_report_a_norm_past_the_range_of_their_squares():
+    """||F|| = 1048 while a float16 squared norm would overflow (65504): the step reports the norm."""
+    ones = [torch.ones(n, dtype=torch.float16) for n in (4, 3, 5, 2)]
+    x, y = gs.Player("x", ones[:2]), gs.Player("y", ones[2:])
+    game = gs.ZeroSumGame(lambda a, b: 40 * (a[0].sum() + a[1].sum()) * (b[0].sum() + b[1].sum()), x, y)
+    expected = gs.gradient_norm(game)
+    assert expected == pytest.approx(1047.66, rel=1e-4)
+    assert gs.OGDA(game, lr=1e-4).step()["grad_norm"] == pytest.approx(expected, rel=1e-3)
+
+
+@pytest.mark.parametrize("first", [4, FLAT_LIMIT + 1])     # in the vector, or a norm of its own
+def test_a_single_precision_norm_past_the_range_of_its_squares_is_reported(first):
+    """||F|| > 1e19: its square overflows float32, the norm does not."""
+    ones = [torch.ones(n) for n in (first, 3, 5, 2)]
+    x, y = gs.Player("x", ones[:2]), gs.Player("y", ones[2:])
+    game = gs.ZeroSumGame(lambda a, b: 1e18 * (a[0].sum() + a[1].sum()) * (b[0].sum() + b[1].sum()), x, y)
+    expected = gs.gradient_norm(game)
+    assert 1e19 < expected < 1e23
+    assert gs.OGDA(game, lr=1e-30).step()["grad_norm"] == pytest.approx(expected, rel=1e-5)

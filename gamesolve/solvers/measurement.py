@@ -26,7 +26,7 @@ class Measurement:
     "residual", "loss_<name>" per player}`` for one evaluation of ``game``.
 
     The unconstrained players' gradients, when they hold at most
-    :data:`FLAT_LIMIT` entries, are copied into one vector ``v`` kept between
+    :data:`FLAT_LIMIT` entries in single or double precision, are copied into one vector ``v`` kept between
     calls, whose squared norm is one dot product ``v . v``; otherwise they, and
     the constrained players' gradients and their residual blocks ``p - P(p - g)``
     (``Domain.residual``), take one ``_foreach_norm``; the blocks are combined
@@ -38,9 +38,12 @@ class Measurement:
         self.free = [i for i, p in enumerate(game.players) if not p.constrained]
         free = [p for i in self.free for p in game.players[i].params]
         # many small unconstrained tensors: one copy into a vector and one dot product cost less than a norm each;
-        # with larger ones, one norm each (measured: copying the small ones alone gains nothing)
-        self.flat = (len(free) > 1 and sum(p.numel() for p in free) <= FLAT_LIMIT
-                     and len({(p.dtype, p.device) for p in free}) == 1)
+        # with larger ones, one norm each (measured: copying the small ones alone gains nothing). Only in single
+        # and double precision: a half-precision dot product overflows at a norm of 256, and a complex one is
+        # not |v|^2, where a norm is right
+        kinds = {(p.dtype, p.device) for p in free}
+        self.flat = (len(free) > 1 and sum(p.numel() for p in free) <= FLAT_LIMIT and len(kinds) == 1
+                     and free[0].dtype in (torch.float32, torch.float64))
         self._vector: tuple[Tensor, list[Tensor]] | None = None   # (v, views of v shaped like the gradients)
         # (player, tensor index, detached strategy tensor, domain): strategies are updated in place
         self.bound = [(i, k, p.detach(), d) for i, player in enumerate(game.players) if player.constrained
@@ -54,7 +57,7 @@ class Measurement:
         if losses[0].is_cpu:
             square = self._square([*grads[0], *grads[1]])
             if square is not None:
-                norm = math.sqrt(square.item())
+                norm = self._root(square.item())
                 return {"grad_norm": norm, "residual": norm, self.loss_keys[0]: losses[0].item(),
                         self.loss_keys[1]: losses[1].item()}
         return self._blocks(losses, grads, signs)
@@ -81,11 +84,21 @@ class Measurement:
         *values, l0, l1 = values
         if square is not None:
             v, *values = values
+        if math.inf in values:               # squares past their range (a norm over 1.8e19 in single precision)
+            values = [x if x != math.inf else float(torch.linalg.vector_norm(stored_values(t), dtype=torch.float64))
+                      for x, t in zip(values, tensors)]
         # values: the norms of [unconstrained gradients unless in v | constrained gradients | residual blocks]
-        lead = values[:f] if square is None else [math.sqrt(v), *values[:f]]
+        lead = values[:f] if square is None else [self._root(v), *values[:f]]
         grad_norm = math.hypot(*lead, *values[f:n])
         residual = math.hypot(*lead, *values[n:]) if self.bound else grad_norm
         return {"grad_norm": grad_norm, "residual": residual, self.loss_keys[0]: l0, self.loss_keys[1]: l1}
+
+    def _root(self, square: float) -> float:
+        """``sqrt(v . v)``, or ``||v||`` in double precision when the squares overflowed (a norm past
+        1.8e19 in single precision)."""
+        if square != math.inf:
+            return math.sqrt(square)
+        return float(torch.linalg.vector_norm(self._vector[0], dtype=torch.float64))  # type: ignore[index]
 
     def _square(self, tensors: list[Tensor]) -> Tensor | None:
         """``||tensors||^2`` as a 0-d tensor: copied into ``v``, then ``v . v``; ``None`` for sparse
