@@ -79,7 +79,7 @@ class _JacobianSolver(GradientSolver):
                     continue
                 eta = float(self.rules[i].param_groups[0]["lr"])
                 for p, domain, g in zip(player.params, player.domains, grads):
-                    mapped = (p - domain.project(p - eta * g)) / eta
+                    mapped = domain.residual(p, eta * g) / eta
                     field.append(mapped)
                     self._binding.append((mapped == 0) & (g != 0))
         return jac, metrics, field
